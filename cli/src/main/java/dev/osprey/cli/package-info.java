@@ -1,0 +1,2 @@
+/** Osprey cli. */
+package dev.osprey.cli;

@@ -1,0 +1,169 @@
+package dev.osprey.core.event;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The one JSON codec for Osprey events. Encoding never fails for a valid record; decoding is
+ * strict and reports why an event is rejected ({@link InvalidEventException#reason()}).
+ *
+ * <p>Thread-safe: the underlying {@link ObjectMapper} is configured once and only read.
+ */
+public final class EventCodec {
+  private final ObjectMapper mapper;
+
+  public EventCodec() {
+    this.mapper =
+        JsonMapper.builder()
+            // Producers may add fields we do not know yet; unknown fields are ignored, not fatal.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Python's json.dumps writes NaN/Infinity literals: parse them so the validator can
+            // reject them with the precise reason (non-finite) rather than "not JSON".
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+  }
+
+  /** The configured mapper, for codecs of later event types (predictions, models, ...). */
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  public byte[] encode(Object event) {
+    try {
+      return mapper.writeValueAsBytes(event);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot encode " + event.getClass().getSimpleName(), e);
+    }
+  }
+
+  public String encodeToString(Object event) {
+    try {
+      return mapper.writeValueAsString(event);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot encode " + event.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** Decodes a sample, checking structure (not shape/value semantics: see {@link SampleValidator}). */
+  public Sample decodeSample(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Sample.SCHEMA_VERSION);
+    require(node, "id", JsonNode::isTextual);
+    require(node, "timestamp", JsonNode::isIntegralNumber);
+    boolean hasTensor = node.hasNonNull("tensor");
+    boolean hasFeatures = node.hasNonNull("features");
+    if (hasTensor == hasFeatures) {
+      throw new InvalidEventException(
+          hasTensor ? RejectReason.INVALID_FIELD : RejectReason.MISSING_FIELD,
+          "exactly one of 'tensor' or 'features' must be set");
+    }
+    if (hasTensor) {
+      JsonNode t = node.get("tensor");
+      require(t, "dtype", JsonNode::isTextual, "tensor.");
+      require(t, "shape", JsonNode::isArray, "tensor.");
+      require(t, "data", JsonNode::isTextual, "tensor.");
+      String dtype = t.get("dtype").asText();
+      try {
+        DType.fromWire(dtype);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidEventException(RejectReason.UNKNOWN_DTYPE, e.getMessage());
+      }
+    } else if (!node.get("features").isObject()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'features' must be an object of numbers");
+    }
+    if (node.get("id").asText().isBlank()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'id' must not be blank");
+    }
+    return convert(node, Sample.class);
+  }
+
+  /** Decodes a feedback event. */
+  public Feedback decodeFeedback(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Feedback.SCHEMA_VERSION);
+    require(node, "sampleId", JsonNode::isTextual);
+    require(node, "label", JsonNode::isIntegralNumber);
+    require(node, "timestamp", JsonNode::isIntegralNumber);
+    if (node.get("sampleId").asText().isBlank()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'sampleId' must not be blank");
+    }
+    if (node.get("label").asInt() < 0) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'label' must be >= 0");
+    }
+    return convert(node, Feedback.class);
+  }
+
+  /** Decodes any event record type without validation, e.g. from a topic that holds only valid events. */
+  public <T> T decode(byte[] json, Class<T> type) {
+    try {
+      return mapper.readValue(json, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode " + type.getSimpleName(), e);
+    }
+  }
+
+  private JsonNode readTree(byte[] json) throws InvalidEventException {
+    if (json == null || json.length == 0) {
+      throw new InvalidEventException(RejectReason.NOT_JSON, "empty value");
+    }
+    try {
+      JsonNode node = mapper.readTree(json);
+      if (node == null || !node.isObject()) {
+        throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new InvalidEventException(RejectReason.NOT_JSON, "not JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static void checkSchema(JsonNode node, int supported) throws InvalidEventException {
+    require(node, "schemaVersion", JsonNode::isIntegralNumber);
+    int v = node.get("schemaVersion").asInt();
+    if (v != supported) {
+      throw new InvalidEventException(
+          RejectReason.UNSUPPORTED_SCHEMA, "schemaVersion " + v + " is not supported (expected " + supported + ")");
+    }
+  }
+
+  private static void require(JsonNode node, String field, java.util.function.Predicate<JsonNode> type)
+      throws InvalidEventException {
+    require(node, field, type, "");
+  }
+
+  private static void require(
+      JsonNode node, String field, java.util.function.Predicate<JsonNode> type, String path)
+      throws InvalidEventException {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      throw new InvalidEventException(RejectReason.MISSING_FIELD, "missing field '" + path + field + "'");
+    }
+    if (!type.test(v)) {
+      throw new InvalidEventException(
+          RejectReason.INVALID_FIELD, "field '" + path + field + "' has the wrong type (" + v.getNodeType() + ")");
+    }
+  }
+
+  private <T> T convert(JsonNode node, Class<T> type) throws InvalidEventException {
+    try {
+      return mapper.treeToValue(node, type);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, firstLine(e.getMessage()));
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    List<String> lines = s.lines().toList();
+    return lines.isEmpty() ? "" : lines.get(0);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.osprey.core.topic;
+
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.Feedback;
+import dev.osprey.core.event.Sample;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The topic catalogue. Every topic is declared once here with its name and serdes. Names are
+ * {@code <prefix>osprey.<name>}; the prefix (default empty) lets several deployments share a
+ * cluster. Keys are sample ids everywhere, so all topics co-partition.
+ *
+ * <p>Raw topics carry bytes: they may hold anything a producer wrote, and ingest decides.
+ */
+public final class Topics {
+  public static final String BASE = "osprey.";
+
+  private final String prefix;
+  private final Topic<String, byte[]> samplesRaw;
+  private final Topic<String, Sample> samples;
+  private final Topic<String, byte[]> feedbackRaw;
+  private final Topic<String, Feedback> feedback;
+  private final Topic<String, byte[]> dlq;
+  private final Topic<String, byte[]> predictions;
+  private final Topic<String, byte[]> labeled;
+  private final Topic<String, byte[]> outcomes;
+  private final Topic<String, byte[]> drift;
+  private final Topic<String, byte[]> explanations;
+  private final Topic<String, byte[]> models;
+
+  /**
+   * @param prefix prepended to every topic name; letters, digits, '.', '_' and '-' only
+   * @throws IllegalArgumentException for an invalid prefix
+   */
+  public Topics(String prefix, EventCodec codec) {
+    Objects.requireNonNull(codec, "codec");
+    this.prefix = prefix == null ? "" : prefix;
+    if (!this.prefix.matches("[A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("topic prefix '" + prefix + "' may contain only [A-Za-z0-9._-]");
+    }
+    Serde<String> key = Serdes.String();
+    Serde<byte[]> bytes = Serdes.ByteArray();
+    samplesRaw = new Topic<>(name("samples.raw"), false, key, bytes);
+    samples = new Topic<>(name("samples"), false, key, new JsonSerde<>(codec, Sample.class));
+    feedbackRaw = new Topic<>(name("feedback.raw"), false, key, bytes);
+    feedback = new Topic<>(name("feedback"), false, key, new JsonSerde<>(codec, Feedback.class));
+    dlq = new Topic<>(name("dlq"), false, key, bytes);
+    // Later services refine these value serdes with their own event records.
+    predictions = new Topic<>(name("predictions"), false, key, bytes);
+    labeled = new Topic<>(name("labeled"), false, key, bytes);
+    outcomes = new Topic<>(name("outcomes"), false, key, bytes);
+    drift = new Topic<>(name("drift"), false, key, bytes);
+    explanations = new Topic<>(name("explanations"), false, key, bytes);
+    // Compacted: the latest record per key is the production model, read by every starting service.
+    models = new Topic<>(name("models"), true, key, bytes);
+  }
+
+  /** The default catalogue: no prefix. */
+  public static Topics defaults() {
+    return new Topics("", new EventCodec());
+  }
+
+  private String name(String suffix) {
+    return prefix + BASE + suffix;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  public Topic<String, byte[]> samplesRaw() {
+    return samplesRaw;
+  }
+
+  public Topic<String, Sample> samples() {
+    return samples;
+  }
+
+  public Topic<String, byte[]> feedbackRaw() {
+    return feedbackRaw;
+  }
+
+  public Topic<String, Feedback> feedback() {
+    return feedback;
+  }
+
+  public Topic<String, byte[]> dlq() {
+    return dlq;
+  }
+
+  public Topic<String, byte[]> predictions() {
+    return predictions;
+  }
+
+  public Topic<String, byte[]> labeled() {
+    return labeled;
+  }
+
+  public Topic<String, byte[]> outcomes() {
+    return outcomes;
+  }
+
+  public Topic<String, byte[]> drift() {
+    return drift;
+  }
+
+  public Topic<String, byte[]> explanations() {
+    return explanations;
+  }
+
+  public Topic<String, byte[]> models() {
+    return models;
+  }
+
+  /** Every topic, for the admin that creates them. */
+  public List<Topic<?, ?>> all() {
+    return List.of(samplesRaw, samples, feedbackRaw, feedback, dlq, predictions, labeled, outcomes, drift, explanations, models);
+  }
+}

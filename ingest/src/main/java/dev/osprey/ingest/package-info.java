@@ -1,0 +1,2 @@
+/** Osprey ingest. */
+package dev.osprey.ingest;

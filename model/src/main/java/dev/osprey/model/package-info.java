@@ -1,0 +1,2 @@
+/** Osprey model. */
+package dev.osprey.model;

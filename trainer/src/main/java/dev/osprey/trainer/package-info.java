@@ -1,0 +1,2 @@
+/** Osprey trainer. */
+package dev.osprey.trainer;

@@ -1,2 +1,0 @@
-/** Osprey cli. */
-package dev.osprey.cli;

@@ -1,2 +1,0 @@
-/** Osprey model. */
-package dev.osprey.model;

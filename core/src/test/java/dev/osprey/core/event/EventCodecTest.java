@@ -42,6 +42,30 @@ class EventCodecTest {
     assertEquals(s, codec.decodeSample(codec.encode(s)));
   }
 
+  /** Every JSON example in docs/events.md decodes and validates: the doc cannot rot. */
+  @Test
+  void everyExampleInTheDocsIsValid() throws Exception {
+    String md = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "events.md"));
+    var m = java.util.regex.Pattern.compile("```json\\n(.*?)\\n```", java.util.regex.Pattern.DOTALL).matcher(md);
+    int samples = 0;
+    int feedback = 0;
+    while (m.find()) {
+      byte[] json = m.group(1).getBytes(StandardCharsets.UTF_8);
+      if (m.group(1).contains("\"sampleId\"")) {
+        codec.decodeFeedback(json);
+        feedback++;
+      } else {
+        Sample s = new SampleValidator(codec, SampleValidator.DEFAULT_MAX_BYTES).parse(json);
+        assertEquals(s, codec.decodeSample(codec.encode(s)));
+        samples++;
+      }
+    }
+    assertEquals(2, samples);
+    assertEquals(1, feedback);
+    assertEquals(codec.decodeSample(docsExample().getBytes(StandardCharsets.UTF_8)),
+        new SampleValidator(codec, SampleValidator.DEFAULT_MAX_BYTES).parse(docsExample().getBytes(StandardCharsets.UTF_8)));
+  }
+
   @Test
   void float32TensorIsLittleEndian() throws Exception {
     Tensor t = Tensor.ofFloat32(new float[] {1f, -2.5f}, 2);

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       // One line per top-level command.
       CommandLine.HelpCommand.class,
+      BrokerCommand.class,
+      TopicsCommand.class,
+      DataCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

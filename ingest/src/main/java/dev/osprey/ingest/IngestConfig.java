@@ -1,7 +1,9 @@
 package dev.osprey.ingest;
 
+import dev.osprey.core.config.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -66,6 +68,42 @@ public record IngestConfig(
   public static IngestConfig of(Properties kafka, Path stateDir) {
     return new IngestConfig(
         DEFAULT_APPLICATION_ID, kafka, DEFAULT_MAX_SAMPLE_BYTES, DEFAULT_DEDUPE_WINDOW, stateDir, DEFAULT_START_TIMEOUT);
+  }
+
+  /** Config keys this record is read from (see docs/ingest.md). */
+  public static final String KEY_APPLICATION_ID = "ingest.application.id";
+  public static final String KEY_MAX_SAMPLE_BYTES = "ingest.max.sample.bytes";
+  public static final String KEY_DEDUPE_WINDOW = "ingest.dedupe.window";
+  public static final String KEY_STATE_DIR = "ingest.state.dir";
+  public static final String KEY_START_TIMEOUT = "ingest.start.timeout";
+  public static final String DEFAULT_STATE_DIR = ".osprey/ingest";
+
+  /**
+   * Reads the {@code ingest.*} keys; durations are ISO-8601 ({@code PT10M}).
+   *
+   * @param kafka client properties, e.g. {@code OspreyConfig.kafka().clientProperties()}
+   * @throws IllegalArgumentException naming the key and value when one is invalid
+   */
+  public static IngestConfig from(ConfigSource source, Properties kafka) {
+    return new IngestConfig(
+        source.get(KEY_APPLICATION_ID, DEFAULT_APPLICATION_ID),
+        kafka,
+        source.getInt(KEY_MAX_SAMPLE_BYTES, DEFAULT_MAX_SAMPLE_BYTES),
+        duration(source, KEY_DEDUPE_WINDOW, DEFAULT_DEDUPE_WINDOW),
+        Path.of(source.get(KEY_STATE_DIR, DEFAULT_STATE_DIR)),
+        duration(source, KEY_START_TIMEOUT, DEFAULT_START_TIMEOUT));
+  }
+
+  private static Duration duration(ConfigSource source, String key, Duration fallback) {
+    String v = source.get(key).orElse(null);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Duration.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("config '" + key + "' must be an ISO-8601 duration like PT10M, got '" + v + "'");
+    }
   }
 
   /** A copy of the Kafka properties (the record's own copy is not handed out for mutation). */

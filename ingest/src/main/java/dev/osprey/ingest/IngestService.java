@@ -109,7 +109,8 @@ public final class IngestService implements AutoCloseable {
     return s == null ? KafkaStreams.State.NOT_RUNNING : s.state();
   }
 
-  private StreamThreadExceptionResponse onUncaught(Throwable e) {
+  // Package-private for its unit test.
+  StreamThreadExceptionResponse onUncaught(Throwable e) {
     lastFailure.set(e);
     if (e instanceof MissingSourceTopicException || e.getCause() instanceof MissingSourceTopicException) {
       // Replacing the thread cannot help: it would fail the same way, forever.

@@ -23,13 +23,23 @@ public final class DeadLetterHeaders {
   /** Decimal offset of the source record. */
   public static final String SOURCE_OFFSET = "osprey.dlq.source.offset";
 
+  /**
+   * Present only when the value was cut: the original length in bytes, decimal. A value longer than
+   * {@link #MAX_VALUE_BYTES} is cut to that length, because a full copy plus headers could exceed the
+   * producer's default 1 MiB request limit and fail the stream on every retry.
+   */
+  public static final String TRUNCATED_FROM = "osprey.dlq.truncated.from";
+  /** Longest value copied to the DLQ unchanged. */
+  public static final int MAX_VALUE_BYTES = 1_000_000;
+
   static final int MAX_DETAIL_CHARS = 1000;
   private static final String PREFIX = "osprey.dlq.";
 
   private DeadLetterHeaders() {}
 
   /** The original headers minus stale DLQ ones, plus the reason and the source coordinates. */
-  static Headers of(Headers original, InvalidEventException reject, String fallbackTopic, RecordMetadata source) {
+  static Headers of(
+      Headers original, InvalidEventException reject, String fallbackTopic, RecordMetadata source, int valueLength) {
     RecordHeaders out = new RecordHeaders();
     for (Header h : original) {
       if (!h.key().startsWith(PREFIX)) {
@@ -45,6 +55,9 @@ public final class DeadLetterHeaders {
     out.add(SOURCE_TOPIC, utf8(source == null ? fallbackTopic : source.topic()));
     out.add(SOURCE_PARTITION, utf8(source == null ? "-1" : Integer.toString(source.partition())));
     out.add(SOURCE_OFFSET, utf8(source == null ? "-1" : Long.toString(source.offset())));
+    if (valueLength > MAX_VALUE_BYTES) {
+      out.add(TRUNCATED_FROM, utf8(Integer.toString(valueLength)));
+    }
     return out;
   }
 

@@ -155,10 +155,16 @@ public final class IngestTopology {
       }
       metrics.rejected(sourceTopic, reject.reason());
       log.debug("rejected record from {}: {} ({})", sourceTopic, reject.reason().code(), reject.detail());
+      byte[] original = record.value();
+      int length = original == null ? 0 : original.length;
+      byte[] copy = length > DeadLetterHeaders.MAX_VALUE_BYTES
+          ? java.util.Arrays.copyOf(original, DeadLetterHeaders.MAX_VALUE_BYTES)
+          : original;
       context.forward(
           record
-              .withValue(new Checked.Rejected<T>(record.value()))
-              .withHeaders(DeadLetterHeaders.of(record.headers(), reject, sourceTopic, context.recordMetadata().orElse(null))));
+              .withValue(new Checked.Rejected<T>(copy))
+              .withHeaders(DeadLetterHeaders.of(
+                  record.headers(), reject, sourceTopic, context.recordMetadata().orElse(null), length)));
     }
   }
 

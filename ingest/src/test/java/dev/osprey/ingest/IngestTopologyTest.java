@@ -258,6 +258,23 @@ class IngestTopologyTest {
   }
 
   @Test
+  void aValueTooBigToCopyIsCutAndSaysSo() {
+    byte[] huge = new byte[1_200_000];
+    java.util.Arrays.fill(huge, (byte) '{');
+    samplesRaw.pipeInput(new TestRecord<>("huge", huge, T0));
+    samplesRaw.pipeInput(new TestRecord<>("edge", new byte[DeadLetterHeaders.MAX_VALUE_BYTES], T0));
+    List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+    assertEquals(2, dead.size());
+    assertEquals("too-large", DeadLetterHeaders.read(dead.get(0).headers(), DeadLetterHeaders.REASON));
+    assertArrayEquals(java.util.Arrays.copyOf(huge, DeadLetterHeaders.MAX_VALUE_BYTES), dead.get(0).value());
+    assertEquals("1200000", DeadLetterHeaders.read(dead.get(0).headers(), DeadLetterHeaders.TRUNCATED_FROM));
+    // At the limit: copied whole, no truncation header.
+    assertEquals(DeadLetterHeaders.MAX_VALUE_BYTES, dead.get(1).value().length);
+    assertNull(DeadLetterHeaders.read(dead.get(1).headers(), DeadLetterHeaders.TRUNCATED_FROM));
+    assertTrue(dlq.isEmpty());
+  }
+
+  @Test
   void configRejectsBadValuesNamingTheField() {
     Properties kafka = new Properties();
     kafka.put("bootstrap.servers", "127.0.0.1:9");

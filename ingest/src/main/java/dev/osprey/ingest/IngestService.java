@@ -1,0 +1,161 @@
+package dev.osprey.ingest;
+
+import dev.osprey.core.topic.Topic;
+import dev.osprey.core.topic.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link IngestTopology validation topologies} on Kafka Streams, exactly-once
+ * ({@code exactly_once_v2}). {@link #start()} returns once the instance is RUNNING or throws with
+ * the cause; {@link #close()} is idempotent.
+ */
+public final class IngestService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final IngestConfig config;
+  private final Topics topics;
+  private final IngestMetrics metrics;
+  private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+  private KafkaStreams streams;
+  private boolean closed;
+
+  public IngestService(IngestConfig config, Topics topics, IngestMetrics metrics) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.topics = Objects.requireNonNull(topics, "topics");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** The Streams configuration: the base Kafka properties, then what ingest requires. */
+  public Properties streamsConfig() {
+    Properties p = config.kafka();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    return p;
+  }
+
+  /**
+   * Checks the source topics exist, starts the streams and waits for RUNNING.
+   *
+   * @throws IngestStartException when a source topic is missing, the instance goes to ERROR, or
+   *     RUNNING is not reached within {@link IngestConfig#startTimeout()}
+   * @throws IllegalStateException if called twice or after {@link #close()}
+   */
+  public synchronized void start() throws IngestStartException {
+    if (closed || streams != null) {
+      throw new IllegalStateException("IngestService.start() may be called once, before close()");
+    }
+    requireSourceTopics();
+    StreamsBuilder builder = new StreamsBuilder();
+    IngestTopology.build(builder, topics, config, metrics);
+    Properties props = streamsConfig();
+    streams = new KafkaStreams(builder.build(props), props);
+    CountDownLatch settled = new CountDownLatch(1);
+    streams.setStateListener(
+        (now, before) -> {
+          log.info("ingest streams {} -> {}", before, now);
+          if (now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.ERROR
+              || now == KafkaStreams.State.PENDING_ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+            settled.countDown();
+          }
+        });
+    streams.setUncaughtExceptionHandler(this::onUncaught);
+    streams.start();
+    boolean done;
+    try {
+      done = settled.await(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IngestStartException("interrupted while waiting for ingest to start", e);
+    }
+    KafkaStreams.State state = streams.state();
+    if (!done || state != KafkaStreams.State.RUNNING) {
+      Throwable cause = lastFailure.get();
+      close();
+      throw new IngestStartException(
+          "ingest did not reach RUNNING within " + config.startTimeout() + " (state " + state + ")"
+              + (cause == null ? "" : ": " + cause),
+          cause);
+    }
+    log.info("ingest running: {} -> {}, {} -> {}, rejects -> {}",
+        topics.samplesRaw().name(), topics.samples().name(),
+        topics.feedbackRaw().name(), topics.feedback().name(), topics.dlq().name());
+  }
+
+  /** The current Streams state, or NOT_RUNNING before start. */
+  public KafkaStreams.State state() {
+    KafkaStreams s = streams;
+    return s == null ? KafkaStreams.State.NOT_RUNNING : s.state();
+  }
+
+  // Package-private for its unit test.
+  StreamThreadExceptionResponse onUncaught(Throwable e) {
+    lastFailure.set(e);
+    if (e instanceof MissingSourceTopicException || e.getCause() instanceof MissingSourceTopicException) {
+      // Replacing the thread cannot help: it would fail the same way, forever.
+      log.error("ingest source topic disappeared; shutting the client down", e);
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+    log.error("ingest stream thread died; replacing it", e);
+    return StreamThreadExceptionResponse.REPLACE_THREAD;
+  }
+
+  private void requireSourceTopics() throws IngestStartException {
+    List<String> sources = List.of(topics.samplesRaw().name(), topics.feedbackRaw().name());
+    Properties adminProps = config.kafka();
+    adminProps.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        (int) Math.min(Integer.MAX_VALUE, config.startTimeout().toMillis()));
+    try (Admin admin = Admin.create(adminProps)) {
+      Set<String> existing = admin.listTopics().names().get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      List<String> missing = sources.stream().filter(t -> !existing.contains(t)).toList();
+      if (!missing.isEmpty()) {
+        throw new IngestStartException(
+            "source topics " + missing + " do not exist on " + adminProps.get("bootstrap.servers")
+                + " (create them first, e.g. with `osprey ingest serve --create-topics`)", null);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IngestStartException(
+          "cannot list topics on " + adminProps.get("bootstrap.servers") + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IngestStartException("interrupted while checking source topics", e);
+    }
+  }
+
+  /** Topics the service reads or writes, for callers that create them. */
+  public List<Topic<?, ?>> topicsUsed() {
+    return List.of(topics.samplesRaw(), topics.samples(), topics.feedbackRaw(), topics.feedback(), topics.dlq());
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (streams != null) {
+      streams.close(CLOSE_TIMEOUT);
+    }
+  }
+}

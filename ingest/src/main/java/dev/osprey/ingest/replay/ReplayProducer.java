@@ -1,0 +1,118 @@
+package dev.osprey.ingest.replay;
+
+import dev.osprey.core.data.ImageDataset;
+import dev.osprey.core.event.RejectReason;
+import dev.osprey.core.topic.Topics;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replays a dataset as {@code Sample}s to the raw samples topic at a steady rate, with drift,
+ * delayed feedback and junk as configured (see {@link ReplayStream} for the exact sequence).
+ */
+public final class ReplayProducer {
+  private static final Logger log = LoggerFactory.getLogger(ReplayProducer.class);
+
+  private final ReplayConfig config;
+  private final Topics topics;
+  private final ImageDataset dataset;
+
+  public ReplayProducer(ReplayConfig config, Topics topics, ImageDataset dataset) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.topics = Objects.requireNonNull(topics, "topics");
+    this.dataset = Objects.requireNonNull(dataset, "dataset");
+  }
+
+  /** What a replay sent. */
+  public record Summary(int samples, int feedback, Map<RejectReason, Integer> junk, Duration elapsed) {
+    public int junkTotal() {
+      return junk.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /** The records this replay sends, in order, without sending them. */
+  public ReplayStream stream() {
+    return new ReplayStream(config, dataset, topics);
+  }
+
+  /**
+   * A producer for the raw topics: idempotent, {@code acks=all}, serializers from the catalogue.
+   * {@code base} holds bootstrap.servers and any pass-through client settings.
+   */
+  public static Producer<String, byte[]> newKafkaProducer(Properties base, Topics topics) {
+    Properties p = new Properties();
+    p.putAll(base);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    return new KafkaProducer<>(p, topics.samplesRaw().keySerde().serializer(), topics.samplesRaw().valueSerde().serializer());
+  }
+
+  /**
+   * Sends every record, paced at {@link ReplayConfig#rate()} samples per second, then flushes.
+   *
+   * @throws KafkaException if any send failed (the first failure is the cause)
+   */
+  public Summary run(Producer<String, byte[]> producer) {
+    ReplayStream records = stream();
+    int total = records.sampleCount();
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    int samples = 0;
+    int feedback = 0;
+    Map<RejectReason, Integer> junk = new EnumMap<>(RejectReason.class);
+    long t0 = System.nanoTime();
+    double nanosPerSample = config.rate() > 0 ? 1e9 / config.rate() : 0;
+    try (ProgressBar bar = config.progress()
+        ? new ProgressBarBuilder().setTaskName("replay " + config.runId()).setInitialMax(total)
+            .setUnit(" samples", 1).setUpdateIntervalMillis(250).showSpeed().build()
+        : null) {
+      while (records.hasNext() && failure.get() == null) {
+        ReplayRecord r = records.next();
+        if (r.kind() == ReplayRecord.Kind.SAMPLE && nanosPerSample > 0) {
+          long due = t0 + (long) (samples * nanosPerSample);
+          for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+            LockSupport.parkNanos(wait);
+          }
+        }
+        producer.send(new ProducerRecord<>(r.topic(), null, r.timestamp(), r.key(), r.value()), (md, e) -> {
+          if (e != null) {
+            failure.compareAndSet(null, e);
+          }
+        });
+        switch (r.kind()) {
+          case SAMPLE -> {
+            samples++;
+            if (bar != null) {
+              bar.step();
+            }
+          }
+          case FEEDBACK -> feedback++;
+          case JUNK -> junk.merge(r.junkReason(), 1, Integer::sum);
+        }
+      }
+      producer.flush();
+    }
+    if (failure.get() != null) {
+      throw new KafkaException("replay " + config.runId() + " failed after " + samples + " samples", failure.get());
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+    log.info("replay {}: {} samples, {} feedback, {} junk to {} in {} ms",
+        config.runId(), samples, feedback, junk.values().stream().mapToInt(Integer::intValue).sum(),
+        topics.samplesRaw().name(), elapsed.toMillis());
+    return new Summary(samples, feedback, Map.copyOf(junk), elapsed);
+  }
+}

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       TopicsCommand.class,
       DataCommand.class,
+      DemoCommand.class,
       dev.osprey.cli.ingest.IngestCommand.class,
     })
 public final class OspreyCommand implements Runnable {

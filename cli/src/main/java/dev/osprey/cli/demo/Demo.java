@@ -1,0 +1,213 @@
+package dev.osprey.cli.demo;
+
+import dev.osprey.core.data.Datasets;
+import dev.osprey.core.data.ImageDataset;
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.kafka.EmbeddedKafkaBroker;
+import dev.osprey.core.kafka.TopicAdmin;
+import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.topic.Topics;
+import dev.osprey.ingest.DeadLetterHeaders;
+import dev.osprey.ingest.IngestConfig;
+import dev.osprey.ingest.IngestMetrics;
+import dev.osprey.ingest.IngestService;
+import dev.osprey.ingest.replay.ReplayConfig;
+import dev.osprey.ingest.replay.ReplayProducer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * What {@code osprey demo} does, as steps a test also calls (so the README walkthrough cannot
+ * rot): start an embedded broker, create the topics, start ingest, replay real MNIST with junk
+ * and delayed labels mixed in, then count what arrived where.
+ */
+public final class Demo implements AutoCloseable {
+
+  /**
+   * @param dataset e.g. fixture:train (bundled) or mnist:test (after data fetch)
+   * @param samples samples to replay
+   * @param junk malformed records mixed in, of every reject kind
+   * @param feedbackFraction fraction of samples that also get a true label
+   * @param rate samples per second, 0 = as fast as possible
+   * @param seed same seed, same stream
+   * @param workDir where ingest keeps its state (removed by the caller)
+   * @param timeout how long to wait for everything to arrive
+   */
+  public record Options(String dataset, int samples, int junk, double feedbackFraction, double rate, long seed,
+      Path workDir, Duration timeout) {
+    public Options {
+      if (samples < 1) {
+        throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+      }
+      if (junk < 0) {
+        throw new IllegalArgumentException("junk must be >= 0, got " + junk);
+      }
+    }
+  }
+
+  /** What was counted on each topic after the replay. */
+  public record Arrivals(int samples, int distinctSampleIds, int feedback, int dlq, Map<String, Integer> dlqByReason) {}
+
+  private final Options options;
+  private final Datasets datasets;
+  private final PrintStream out;
+  private final PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("demo");
+  private final Topics topics = Topics.defaults();
+  private EmbeddedKafkaBroker broker;
+  private IngestService ingest;
+
+  public Demo(Options options, Datasets datasets, PrintStream out) {
+    this.options = options;
+    this.datasets = datasets;
+    this.out = out;
+  }
+
+  /** Step 1: a real single-node Kafka on 127.0.0.1 and Osprey's topics. */
+  public String startBroker() throws Exception {
+    broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.ephemeral());
+    try (TopicAdmin admin = new TopicAdmin(clientProperties())) {
+      admin.createAll(topics, 3, (short) 1);
+    }
+    out.println("[1/4] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
+    return broker.bootstrapServers();
+  }
+
+  /** Step 2: the ingest service's validation topologies. */
+  public void startIngest() throws Exception {
+    Path state = Files.createDirectories(options.workDir().resolve("ingest-state"));
+    ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, new IngestMetrics(registry));
+    ingest.start();
+    out.println("[2/4] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+        + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
+  }
+
+  /** Step 3: replay real samples with junk and labels mixed in. */
+  public ReplayProducer.Summary replay() throws IOException {
+    ImageDataset data = datasets.load(options.dataset());
+    ReplayConfig cfg = ReplayConfig.of(options.dataset(), "demo", options.seed(), System.currentTimeMillis())
+        .withLimit(options.samples())
+        .withRate(options.rate())
+        .withJunk(options.junk(), ReplayConfig.DEFAULT_JUNK_TOO_LARGE_BYTES)
+        .withFeedback(options.feedbackFraction(), 100)
+        .withProgress(true);
+    ReplayProducer replay = new ReplayProducer(cfg, topics, data);
+    ReplayProducer.Summary summary;
+    try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
+      summary = replay.run(producer);
+    }
+    out.printf("[3/4] replayed %d real samples of %s, %d junk records, %d labels in %.1f s%n",
+        summary.samples(), options.dataset(), summary.junkTotal(), summary.feedback(),
+        summary.elapsed().toMillis() / 1000.0);
+    return summary;
+  }
+
+  /** Step 4: read every output topic (read_committed) until the expected counts arrive or time runs out. */
+  public Arrivals awaitArrivals(ReplayProducer.Summary expected) {
+    Properties p = clientProperties();
+    p.put("isolation.level", "read_committed");
+    p.put("auto.offset.reset", "earliest");
+    Set<String> ids = new HashSet<>();
+    int[] counts = new int[3];
+    Map<String, Integer> reasons = new TreeMap<>();
+    try (var samples = consumer(p, topics.samples().name());
+        var feedback = consumer(p, topics.feedback().name());
+        var dlq = consumer(p, topics.dlq().name())) {
+      try {
+        Awaitility.await().atMost(options.timeout()).pollInterval(Duration.ofMillis(100)).until(() -> {
+          for (ConsumerRecord<String, byte[]> r : samples.poll(Duration.ofMillis(200))) {
+            counts[0]++;
+            ids.add(r.key());
+          }
+          counts[1] += feedback.poll(Duration.ofMillis(50)).count();
+          for (ConsumerRecord<String, byte[]> r : dlq.poll(Duration.ofMillis(50))) {
+            counts[2]++;
+            reasons.merge(DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.REASON), 1, Integer::sum);
+          }
+          return counts[0] >= expected.samples() && counts[1] >= expected.feedback()
+              && counts[2] >= expected.junkTotal();
+        });
+      } catch (ConditionTimeoutException e) {
+        out.println("timed out after " + options.timeout() + " waiting for all records");
+      }
+    }
+    return new Arrivals(counts[0], ids.size(), counts[1], counts[2], reasons);
+  }
+
+  /** Prints the report; returns true when every record arrived exactly once where it should. */
+  public boolean report(ReplayProducer.Summary sent, Arrivals got) {
+    out.println("[4/4] what arrived where (read_committed):");
+    out.printf("  %-22s %8s %8s%n", "topic", "sent", "arrived");
+    out.printf("  %-22s %8d %8d  (%d distinct ids)%n", topics.samples().name(), sent.samples(), got.samples(),
+        got.distinctSampleIds());
+    out.printf("  %-22s %8d %8d%n", topics.feedback().name(), sent.feedback(), got.feedback());
+    out.printf("  %-22s %8d %8d%n", topics.dlq().name(), sent.junkTotal(), got.dlq());
+    Map<String, Integer> sentByReason = new TreeMap<>();
+    sent.junk().forEach((r, n) -> sentByReason.put(r.code(), n));
+    for (String reason : sentByReason.keySet()) {
+      out.printf("    reason %-18s %6d %8d%n", reason, sentByReason.get(reason), got.dlqByReason().getOrDefault(reason, 0));
+    }
+    boolean ok = got.samples() == sent.samples() && got.distinctSampleIds() == sent.samples()
+        && got.feedback() == sent.feedback() && got.dlq() == sent.junkTotal()
+        && sentByReason.equals(got.dlqByReason());
+    out.println(ok ? "OK: every sample validated exactly once, every bad record in the DLQ with its reason."
+        : "MISMATCH: see the table above.");
+    return ok;
+  }
+
+  /** Prometheus text of this run's metrics (ingest counters etc.). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  private KafkaConsumer<String, byte[]> consumer(Properties base, String topic) {
+    var c = new KafkaConsumer<>(base, new StringDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> parts = new ArrayList<>();
+    c.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+    c.assign(parts);
+    c.seekToBeginning(parts);
+    return c;
+  }
+
+  private Properties clientProperties() {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", broker.bootstrapServers());
+    return p;
+  }
+
+  @Override
+  public void close() {
+    if (ingest != null) {
+      ingest.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+    registry.close();
+  }
+
+  /** For the counts in tests. */
+  static Map<String, Integer> toCodes(Map<?, Integer> m) {
+    Map<String, Integer> out = new HashMap<>();
+    m.forEach((k, v) -> out.put(k.toString(), v));
+    return out;
+  }
+}

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Registers a user's own ONNX classifier. Before anything is published, the graph is opened with
@@ -202,7 +203,7 @@ public final class ModelImporter {
       shape[i + 1] = spec.shape().get(i);
     }
     try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(normalized), shape);
-        OrtSession.Result result = session.run(Map.of(signature.inputName(), x), java.util.Set.of(signature.outputName()))) {
+        OrtSession.Result result = session.run(Map.of(signature.inputName(), x), Set.of(signature.outputName()))) {
       OnnxValue value = result.get(0);
       if (!(value.getValue() instanceof float[][] scores)) {
         throw new ModelLoadException("output '" + signature.outputName() + "' is not a float matrix");

@@ -99,9 +99,10 @@ public final class ModelImporter {
     }
     Map<String, Object> hyper = new LinkedHashMap<>();
     hyper.put("inputName", signature.inputName());
-    hyper.put("inputShape", signature.inputShape());
+    // Integers, as JSON gives them back, so a loaded manifest equals the published one.
+    hyper.put("inputShape", signature.inputShape().stream().map(Long::intValue).toList());
     hyper.put("outputName", signature.outputName());
-    hyper.put("outputShape", signature.outputShape());
+    hyper.put("outputShape", signature.outputShape().stream().map(Long::intValue).toList());
     ModelDraft.Builder draft = ModelDraft.builder()
         .setName(request.name())
         .setArchitecture(Architecture.IMPORTED, hyper)

@@ -12,10 +12,12 @@ import dev.osprey.model.InputSpec;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -106,6 +108,38 @@ public record ModelManifest(
           "reference.classPrior has " + reference.classPrior().length + " classes but there are "
               + labels.size() + " labels");
     }
+  }
+
+  // InputSpec holds arrays, so the generated record equality would compare them by identity.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelManifest m
+        && schemaVersion == m.schemaVersion
+        && name.equals(m.name)
+        && version == m.version
+        && Objects.equals(parentVersion, m.parentVersion)
+        && created.equals(m.created)
+        && architecture.equals(m.architecture)
+        && sameInput(input, m.input)
+        && labels.equals(m.labels)
+        && files.equals(m.files)
+        && metrics.equals(m.metrics)
+        && Objects.equals(calibration, m.calibration)
+        && Objects.equals(lineage, m.lineage)
+        && Objects.equals(reference, m.reference);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, version, created, files);
+  }
+
+  private static boolean sameInput(InputSpec a, InputSpec b) {
+    return a.dtype() == b.dtype()
+        && a.shape().equals(b.shape())
+        && Float.compare(a.scale(), b.scale()) == 0
+        && Arrays.equals(a.mean(), b.mean())
+        && Arrays.equals(a.std(), b.std());
   }
 
   public ModelRef ref() {

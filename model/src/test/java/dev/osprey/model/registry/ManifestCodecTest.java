@@ -67,6 +67,7 @@ class ManifestCodecTest {
     assertEquals("minmax", m.calibration());
     assertEquals(expected.lineage(), m.lineage());
     assertEquals(expected.reference(), m.reference());
+    assertEquals(expected, m);
     // Encoding is deterministic, so the fixture is exactly what today's encoder writes.
     assertEquals(new String(golden, StandardCharsets.UTF_8), new String(codec.encode(expected), StandardCharsets.UTF_8));
   }
@@ -82,6 +83,7 @@ class ManifestCodecTest {
     assertNull(back.reference());
     assertEquals(Map.of(), back.metrics());
     assertTrue(back.architecture().inferenceOnly());
+    assertEquals(imported, back);
   }
 
   @Test

@@ -113,7 +113,7 @@ class ModelImporterTest {
     }
     assertEquals(1f, sum, 1e-5f);
     // The published version loads (hashes verified) from a fresh registry instance.
-    assertEquals(m.files(), new ModelRegistry(tmp.resolve("registry")).load("user-digits", 1).manifest().files());
+    assertEquals(m, new ModelRegistry(tmp.resolve("registry")).load("user-digits", 1).manifest());
   }
 
   @Test

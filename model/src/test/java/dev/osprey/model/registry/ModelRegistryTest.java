@@ -47,6 +47,7 @@ class ModelRegistryTest {
 
     assertEquals(1, published.manifest().version());
     ModelVersion loaded = registry.load("mnist", 1);
+    assertEquals(published.manifest(), loaded.manifest());
     ManifestCodec codec = new ManifestCodec();
     assertEquals(new String(codec.encode(published.manifest())), new String(codec.encode(loaded.manifest())));
     ModelManifest m = loaded.manifest();

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       DataCommand.class,
       DemoCommand.class,
       dev.osprey.cli.ingest.IngestCommand.class,
+      dev.osprey.cli.models.ModelsCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

@@ -1,0 +1,23 @@
+package dev.osprey.cli.models;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code osprey models}: inspect the registry and import your own ONNX classifier. */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "List, show and import models in the registry.",
+    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class})
+public final class ModelsCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Exit code of a command that found a missing, corrupt or incompatible model. */
+  static final int MODEL_ERROR = 1;
+}

@@ -57,10 +57,10 @@ public final class TrainedNetworks {
     }
   }
 
-  /** SMALL_CNN after 300 SGD steps of 32 on fixture:train (seed 7). Do not close. */
+  /** SMALL_CNN after 200 SGD steps of 32 on fixture:train (seed 7). Do not close. */
   public static synchronized Model smallCnn() {
     if (smallCnn == null) {
-      smallCnn = FixtureTrainer.train(SMALL_CNN, fixture("train"), InputSpec.mnist(), 300, 32, 0.05f, 7, s -> {});
+      smallCnn = FixtureTrainer.train(SMALL_CNN, fixture("train"), InputSpec.mnist(), 200, 32, 0.05f, 7, s -> {});
     }
     return smallCnn;
   }

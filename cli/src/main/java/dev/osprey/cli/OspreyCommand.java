@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       // One line per top-level command.
       CommandLine.HelpCommand.class,
+      dev.osprey.cli.quantize.QuantizeCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

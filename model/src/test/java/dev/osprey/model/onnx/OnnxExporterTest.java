@@ -14,7 +14,6 @@ import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.PyTorchPredictor;
-import dev.osprey.model.testing.TrainedNetworks;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -13,7 +13,7 @@ import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
 import dev.osprey.model.runtime.Predictions;
-import dev.osprey.model.testing.TrainedNetworks;
+import dev.osprey.model.onnx.TrainedNetworks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.osprey.model.testing;
+package dev.osprey.model.onnx;
 
 import ai.djl.Model;
 import dev.osprey.core.data.Datasets;
@@ -7,7 +7,6 @@ import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.net.LayerSpec;
 import dev.osprey.model.net.NetworkSpec;
-import dev.osprey.model.onnx.OnnxExporter;
 import dev.osprey.model.runtime.FixtureTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

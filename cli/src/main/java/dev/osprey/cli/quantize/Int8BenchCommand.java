@@ -32,6 +32,17 @@ public final class Int8BenchCommand implements Callable<Integer> {
           new LayerSpec.Relu(), new LayerSpec.MaxPool(2, 2)),
       List.of(new LayerSpec.Flatten(), new LayerSpec.Dense(64), new LayerSpec.Relu()), 10);
 
+  /** Same layers as the arch module's teacher CNN (wider: where int8 kernels have work to amortize). */
+  static final NetworkSpec TEACHER = new NetworkSpec("cnn-teacher", List.of(1, 28, 28),
+      List.of(new LayerSpec.Conv(32, 3, 1, 1), new LayerSpec.BatchNormalization(1e-5f), new LayerSpec.Relu(),
+          new LayerSpec.MaxPool(2, 2), new LayerSpec.Conv(64, 3, 1, 1), new LayerSpec.BatchNormalization(1e-5f),
+          new LayerSpec.Relu(), new LayerSpec.MaxPool(2, 2)),
+      List.of(new LayerSpec.Flatten(), new LayerSpec.Dense(256), new LayerSpec.BatchNormalization(1e-5f),
+          new LayerSpec.Relu(), new LayerSpec.DropoutLayer(0.3f)), 10);
+
+  @Option(names = "--arch", defaultValue = "student", description = "student or teacher, trained when no --model (default: ${DEFAULT-VALUE})")
+  String arch;
+
   @Option(names = "--model", description = "trained model directory; without it a student CNN is trained on --train")
   Path model;
 
@@ -74,16 +85,21 @@ public final class Int8BenchCommand implements Callable<Integer> {
       dir = DjlModelDirectory.load(model);
     } else {
       ImageDataset trainSet = datasets.load(train);
+      NetworkSpec spec = switch (arch) {
+        case "student" -> STUDENT;
+        case "teacher" -> TEACHER;
+        default -> throw new IllegalArgumentException("--arch must be student or teacher, got " + arch);
+      };
       Model m;
-      try (ProgressBar pb = new ProgressBar("train student", steps)) {
-        m = FixtureTrainer.train(STUDENT, trainSet, InputSpec.mnist(), steps, 64, 0.05f, 7, pb::stepTo);
+      try (ProgressBar pb = new ProgressBar("train " + arch, steps)) {
+        m = FixtureTrainer.train(spec, trainSet, InputSpec.mnist(), steps, 64, 0.05f, 7, pb::stepTo);
       }
-      dir = DjlModelDirectory.of(STUDENT, m);
+      dir = DjlModelDirectory.of(spec, m);
     }
     try (dir) {
       Int8Benchmark.Report r = Int8Benchmark.run(new Int8Benchmark.Config(dir, testSet, x, n,
           QuantizationConfig.of(CalibrationMethod.parse(method)), seconds, out));
-      String md = "Model: " + (model != null ? model.getFileName() : STUDENT.name() + " trained " + steps + " steps on " + train)
+      String md = "Model: " + (model != null ? model.getFileName() : dir.spec().name() + " trained " + steps + " steps on " + train)
           + "; test set " + test + "; calibration " + n + " samples of " + calibration + " (" + method + ")\n\n" + r.markdown();
       Files.writeString(out.resolve("int8-benchmark.md"), md);
       System.out.println(md);

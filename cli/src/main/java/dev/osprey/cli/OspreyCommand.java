@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       dev.osprey.cli.ingest.IngestCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
+      dev.osprey.cli.quantize.QuantizeCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       // One line per top-level command.
       CommandLine.HelpCommand.class,
+      dev.osprey.cli.train.TrainCommand.class, dev.osprey.cli.train.EvaluateCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

@@ -20,6 +20,8 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Predicate;
 import me.tongfei.progressbar.ProgressBar;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
@@ -38,6 +40,7 @@ public final class ClassifierTrainer {
       p -> p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR;
 
   private static final int EVAL_BATCH = 500;
+  private static final Logger LOG = LoggerFactory.getLogger(ClassifierTrainer.class);
 
   private final InputSpec input;
   private final boolean showProgress;
@@ -182,7 +185,11 @@ public final class ClassifierTrainer {
       }
       double valAcc = valIdx.length == 0 ? Double.NaN : accuracy(layers, store, net, batches, valIdx);
       double trainAcc = (double) correct / ((long) stepsPerEpoch * hp.batchSize());
-      history.add(new EpochStats(epoch, lossSum / stepsPerEpoch, trainAcc, valAcc, schedule.getNewValue(step), (System.nanoTime() - epochStart) / 1e9));
+      EpochStats stats = new EpochStats(epoch, lossSum / stepsPerEpoch, trainAcc, valAcc, schedule.getNewValue(step), (System.nanoTime() - epochStart) / 1e9);
+      history.add(stats);
+      LOG.info("{} epoch {}/{}: loss {} train acc {} val acc {} ({} s)", title, epoch, hp.epochs(),
+          String.format(Locale.ROOT, "%.4f", stats.trainLoss()), String.format(Locale.ROOT, "%.4f", trainAcc),
+          String.format(Locale.ROOT, "%.4f", valAcc), String.format(Locale.ROOT, "%.0f", stats.seconds()));
       double score = Double.isNaN(valAcc) ? trainAcc : valAcc;
       if (score > bestAcc) {
         bestAcc = score;

@@ -48,15 +48,18 @@ public final class Architectures {
         CNN_STUDENT, MNIST_SHAPE, convBlocks(8, 16), List.of(new Flatten(), new Dense(64), new Relu()), classes);
   }
 
-  /** Hinton's teacher: 784-1200-1200 MLP with dropout (0.2 on the input, 0.5 on hidden units). */
+  /**
+   * Hinton's teacher: 784-1200-1200 MLP with dropout (0.2 on the input, 0.5 on hidden units). The
+   * input dropout is the features stage: a DJL SequentialBlock cannot be empty, so an MLP's
+   * features stage holds one dropout layer (identity at inference, dropped on export).
+   */
   public static NetworkSpec mlpTeacher(int classes) {
     return new NetworkSpec(
         MLP_TEACHER,
         MNIST_SHAPE,
-        List.of(),
+        List.of(new DropoutLayer(0.2f)),
         List.of(
             new Flatten(),
-            new DropoutLayer(0.2f),
             new Dense(1200),
             new Relu(),
             new DropoutLayer(0.5f),
@@ -66,12 +69,15 @@ public final class Architectures {
         classes);
   }
 
-  /** Hinton's student: 784-800-800 MLP, no regularization. */
+  /**
+   * Hinton's student: 784-800-800 MLP, no regularization (its features stage is a rate-0 dropout,
+   * i.e. the identity, because a DJL SequentialBlock cannot be empty).
+   */
   public static NetworkSpec mlpStudent(int classes) {
     return new NetworkSpec(
         MLP_STUDENT,
         MNIST_SHAPE,
-        List.of(),
+        List.of(new DropoutLayer(0f)),
         List.of(new Flatten(), new Dense(800), new Relu(), new Dense(800), new Relu()),
         classes);
   }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       dev.osprey.cli.ingest.IngestCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
+      dev.osprey.cli.train.TrainCommand.class,
+      dev.osprey.cli.train.EvaluateCommand.class,
     })
 public final class OspreyCommand implements Runnable {
 

@@ -1,0 +1,80 @@
+package dev.osprey.model.arch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.net.NetworkSpec;
+import org.junit.jupiter.api.Test;
+
+class ArchitecturesTest {
+  static {
+    DjlOfflineGuard.install();
+  }
+
+  @Test
+  void parameterCountFromSpecMatchesTheBuiltBlock() {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      for (String name : Architectures.names()) {
+        NetworkSpec spec = Architectures.byName(name, 10);
+        SequentialBlock block = spec.build();
+        block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
+        long djl = 0;
+        for (Parameter p : block.getParameters().values()) {
+          if (p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR) {
+            djl += p.getArray().size();
+          }
+        }
+        assertEquals(djl, Architectures.parameterCount(spec), name);
+      }
+    }
+    // conv 1->8: 80, bn 16, conv 8->16: 1168, bn 32, dense 784->64: 50240, head 650
+    assertEquals(52_186, Architectures.parameterCount(Architectures.cnnStudent(10)));
+    // Hinton's MLPs: 784*1200+1200 + 1200*1200+1200 + 12010; 784*800+800 + 800*800+800 + 8010
+    assertEquals(2_395_210, Architectures.parameterCount(Architectures.mlpTeacher(10)));
+    assertEquals(1_276_810, Architectures.parameterCount(Architectures.mlpStudent(10)));
+  }
+
+  @Test
+  void stagesRunOneAfterAnotherInOnePass() {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      SequentialBlock block = Architectures.cnnStudent(10).build();
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
+      NDArray x = manager.randomNormal(new Shape(4, 1, 28, 28));
+      NetworkActivations a = NetworkActivations.of(block, x);
+      assertEquals(new Shape(4, 16, 7, 7), a.featureMaps().getShape());
+      assertEquals(new Shape(4, 64), a.embedding().getShape());
+      assertEquals(new Shape(4, 10), a.logits().getShape());
+      NDArray whole = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+      assertArrayEquals(whole.toFloatArray(), a.logits().toFloatArray(), 1e-6f);
+    }
+  }
+
+  @Test
+  void mlpFeatureMapsAreTheInputAndSpecsRoundTripAsJson() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      SequentialBlock block = Architectures.mlpStudent(10).build();
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
+      NDArray x = manager.randomNormal(new Shape(2, 1, 28, 28));
+      NetworkActivations a = NetworkActivations.of(block, x);
+      assertEquals(x.getShape(), a.featureMaps().getShape());
+      assertEquals(new Shape(2, 800), a.embedding().getShape());
+    }
+    ObjectMapper json = new ObjectMapper();
+    for (String name : Architectures.names()) {
+      NetworkSpec spec = Architectures.byName(name, 10);
+      assertEquals(spec, json.readValue(json.writeValueAsString(spec), NetworkSpec.class));
+    }
+    assertThrows(IllegalArgumentException.class, () -> Architectures.byName("resnet", 10));
+  }
+}

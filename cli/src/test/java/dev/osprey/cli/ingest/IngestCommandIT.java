@@ -7,6 +7,8 @@ import dev.osprey.cli.OspreyCommand;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.topic.Topics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +27,12 @@ class IngestCommandIT {
 
   @Test
   void replayCreatesTopicsAndSendsSamplesFeedbackAndJunk() {
-    int code = OspreyCommand.newCommandLine().execute("ingest", "replay", "--bootstrap-servers", kafka.bootstrapServers(),
+    StringWriter err = new StringWriter();
+    int code = OspreyCommand.newCommandLine().setErr(new PrintWriter(err, true)).execute("ingest", "replay", "--bootstrap-servers", kafka.bootstrapServers(),
         "--topic-prefix", "cli.", "--create-topics", "--dataset", "fixture:test", "--limit", "200", "--rate", "0",
         "--junk", "9", "--junk-too-large-bytes", "20000", "--feedback-fraction", "1", "--feedback-delay", "0",
         "--seed", "3", "--start-time", "1000", "--no-progress");
-    assertEquals(0, code);
+    assertEquals(0, code, err::toString);
     Topics topics = new Topics("cli.", new EventCodec());
     assertEquals(209, count(topics.samplesRaw().name(), 209));
     assertEquals(200, count(topics.feedbackRaw().name(), 200));

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
     name = "models",
     mixinStandardHelpOptions = true,
     description = "List, show and import models in the registry.",
-    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class})
+    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class, PublishModelCommand.class})
 public final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -179,8 +179,12 @@ public final class ModelPackager {
             .orElseThrow(() -> new IOException("DJL wrote no .params file"));
       }
 
-      Map<String, Object> hyper = new LinkedHashMap<>(r.trainingHyperparameters());
-      hyper.put(NETWORK_KEY, JSON.convertValue(r.spec(), Map.class));
+      Map<String, Object> given = new LinkedHashMap<>(r.trainingHyperparameters());
+      given.put(NETWORK_KEY, r.spec());
+      // through JSON text, so values have the types a loaded manifest has (Double, Integer, List)
+      // and a published manifest equals the same manifest read back
+      @SuppressWarnings("unchecked")
+      Map<String, Object> hyper = JSON.readValue(JSON.writeValueAsBytes(given), Map.class);
       ModelDraft.Builder draft = ModelDraft.builder()
           .setName(r.name())
           .setArchitecture(new Architecture(r.spec().name(), hyper))

@@ -53,6 +53,7 @@ class ModelPackagerTest {
   void publishesAVersionWithAllArtifactsAndMeasuredMetrics() throws Exception {
     ModelVersion v = registry.load("digits", 1);
     ModelManifest m = v.manifest();
+    assertEquals(published.version().manifest(), m, "the manifest read back equals the one published");
     for (String role : List.of(FileRoles.FP32_ONNX, FileRoles.INT8_ONNX, FileRoles.PARAMS)) {
       assertTrue(Files.isRegularFile(v.file(role)), role);
     }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -51,6 +52,12 @@ public final class IngestService implements AutoCloseable {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    // Streams creates its changelog topic and writes to it at once. With several requests in
+    // flight, a first batch refused while the new partition opens and a later one accepted leave
+    // the retried first batch failing OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-15591) and the task
+    // stalled; one request in flight per connection cannot be overtaken. Loopback latency makes
+    // the throughput cost small.
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
     return p;
   }
 

@@ -123,6 +123,13 @@ class IngestServiceIT {
 
       int fbWanted = feedbackSent;
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+          .failFast("ingest went to ERROR", () -> service.state() == KafkaStreams.State.ERROR)
+          .conditionEvaluationListener(c -> {
+            if (!c.isSatisfied() && c.getElapsedTimeInMS() % 30_000 < 100) {
+              System.err.printf("after %d ms: samples %d, dlq %d, feedback %d, ingest %s%n", c.getElapsedTimeInMS(),
+                  samples.records.size(), dlq.records.size(), feedback.records.size(), service.state());
+            }
+          })
           .until(() -> samples.poll() >= 10_000 && dlq.poll() >= 1000 && feedback.poll() >= fbWanted);
       // Then nothing more arrives.
       await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))

@@ -59,6 +59,8 @@ public final class ReplayProducer {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // topics created just before a replay by another tool: see TopicAdmin.awaitWritable (KAFKA-15591)
+    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     return new KafkaProducer<>(p, topics.samplesRaw().keySerde().serializer(), topics.samplesRaw().valueSerde().serializer());
   }
 

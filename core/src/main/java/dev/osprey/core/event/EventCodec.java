@@ -100,6 +100,36 @@ public final class EventCodec {
     return convert(node, Feedback.class);
   }
 
+  /** Decodes a prediction, checking schema version and the fields every consumer relies on. */
+  public Prediction decodePrediction(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Prediction.SCHEMA_VERSION);
+    require(node, "sampleId", JsonNode::isTextual);
+    require(node, "modelName", JsonNode::isTextual);
+    require(node, "modelVersion", JsonNode::isIntegralNumber);
+    require(node, "label", JsonNode::isIntegralNumber);
+    require(node, "confidence", JsonNode::isNumber);
+    require(node, "probabilities", JsonNode::isArray);
+    require(node, "timestamp", JsonNode::isIntegralNumber);
+    return convert(node, Prediction.class);
+  }
+
+  /** Decodes a model activation; the version must be >= 1 and the name non-blank. */
+  public ModelActivation decodeModelActivation(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, ModelActivation.SCHEMA_VERSION);
+    require(node, "modelName", JsonNode::isTextual);
+    require(node, "version", JsonNode::isIntegralNumber);
+    require(node, "activatedAt", JsonNode::isIntegralNumber);
+    if (node.get("modelName").asText().isBlank()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'modelName' must not be blank");
+    }
+    if (node.get("version").asLong() < 1) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'version' must be >= 1");
+    }
+    return convert(node, ModelActivation.class);
+  }
+
   /** Decodes any event record type without validation, e.g. from a topic that holds only valid events. */
   public <T> T decode(byte[] json, Class<T> type) {
     try {

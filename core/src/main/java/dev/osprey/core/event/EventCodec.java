@@ -91,12 +91,8 @@ public final class EventCodec {
     require(node, "sampleId", JsonNode::isTextual);
     require(node, "label", JsonNode::isIntegralNumber);
     require(node, "timestamp", JsonNode::isIntegralNumber);
-    if (node.get("sampleId").asText().isBlank()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'sampleId' must not be blank");
-    }
-    if (node.get("label").asInt() < 0) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'label' must be >= 0");
-    }
+    requireNonBlank(node, "sampleId");
+    requireAtLeast(node, "label", 0);
     return convert(node, Feedback.class);
   }
 
@@ -121,12 +117,8 @@ public final class EventCodec {
     require(node, "modelName", JsonNode::isTextual);
     require(node, "version", JsonNode::isIntegralNumber);
     require(node, "activatedAt", JsonNode::isIntegralNumber);
-    if (node.get("modelName").asText().isBlank()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'modelName' must not be blank");
-    }
-    if (node.get("version").asLong() < 1) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'version' must be >= 1");
-    }
+    requireNonBlank(node, "modelName");
+    requireAtLeast(node, "version", 1);
     return convert(node, ModelActivation.class);
   }
 
@@ -160,6 +152,18 @@ public final class EventCodec {
     if (v != supported) {
       throw new InvalidEventException(
           RejectReason.UNSUPPORTED_SCHEMA, "schemaVersion " + v + " is not supported (expected " + supported + ")");
+    }
+  }
+
+  private static void requireNonBlank(JsonNode node, String field) throws InvalidEventException {
+    if (node.get(field).asText().isBlank()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'" + field + "' must not be blank");
+    }
+  }
+
+  private static void requireAtLeast(JsonNode node, String field, long min) throws InvalidEventException {
+    if (node.get(field).asLong() < min) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'" + field + "' must be >= " + min);
     }
   }
 

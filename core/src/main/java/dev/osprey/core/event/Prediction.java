@@ -30,7 +30,7 @@ public record Prediction(
     int modelVersion,
     int label,
     String labelName,
-    double confidence,
+    float confidence,
     List<Float> probabilities,
     List<Float> embedding,
     String runtime,

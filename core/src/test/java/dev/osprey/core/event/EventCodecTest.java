@@ -123,7 +123,7 @@ class EventCodecTest {
 
   @Test
   void predictionAndActivationRoundTrip() throws Exception {
-    Prediction p = new Prediction(Prediction.SCHEMA_VERSION, "s-1", "digits", 2, 1, "1", 0.75,
+    Prediction p = new Prediction(Prediction.SCHEMA_VERSION, "s-1", "digits", 2, 1, "1", 0.75f,
         java.util.List.of(0.25f, 0.75f), null, "onnx-cpu", "int8", 10L, 12L);
     String json = codec.encodeToString(p);
     assertEquals(false, json.contains("embedding"), json);

@@ -52,6 +52,8 @@ final class InferenceHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceHttpServer.class);
   private static final Pattern ACTIVATE = Pattern.compile("/v1/models/([^/]+)/activate");
   private static final String JSON = "application/json";
+  /** Bytes past the limit read and dropped before an over-long request's connection is closed. */
+  private static final long DISCARD_LIMIT = 16L << 20;
 
   private final InferenceConfig config;
   private final InferenceService service;
@@ -276,24 +278,31 @@ final class InferenceHttpServer implements AutoCloseable {
     });
   }
 
-  /** Collects the body up to the size limit; a larger body gets 413 and the connection is closed. */
+  /**
+   * Collects the body up to the size limit. A larger body gets 413 at once; the rest of it is read
+   * and dropped so the client can read the answer, and the connection is closed if the client
+   * keeps sending far past the limit.
+   */
   private void withBody(HttpServerRequest req, String route, java.util.function.Consumer<Buffer> then) {
     String length = req.getHeader("Content-Length");
-    if (length != null && tooLarge(length)) {
-      error(req, route, 413, "too-large", "body is " + length + " bytes, limit is " + config.maxRequestBytes());
-      req.connection().close();
-      return;
-    }
     Buffer body = Buffer.buffer();
+    long[] received = {0};
     boolean[] refused = {false};
+    if (length != null && tooLarge(length)) {
+      refused[0] = true;
+      error(req, route, 413, "too-large", "body is " + length + " bytes, limit is " + config.maxRequestBytes());
+    }
     req.handler(chunk -> {
+      received[0] += chunk.length();
       if (refused[0]) {
+        if (received[0] > (long) config.maxRequestBytes() + DISCARD_LIMIT) {
+          req.connection().close();
+        }
         return;
       }
-      if (body.length() + chunk.length() > config.maxRequestBytes()) {
+      if (received[0] > config.maxRequestBytes()) {
         refused[0] = true;
         error(req, route, 413, "too-large", "body exceeds the limit of " + config.maxRequestBytes() + " bytes");
-        req.connection().close();
         return;
       }
       body.appendBuffer(chunk);

@@ -136,6 +136,9 @@ final class PredictionLoop extends ClientThreadWork {
   static Properties consumerProperties(InferenceConfig config, Properties kafka) {
     Properties p = KafkaClientProperties.readCommittedConsumer(kafka, config.transactionalId() + "-samples");
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    // Static membership: a restarted instance takes its partitions back at once instead of
+    // waiting a session timeout for a rebalance, and a zombie with the same id is fenced.
+    p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.transactionalId());
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatchSize()));
     return p;
   }

@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * transactional producer and the buffer.
  *
  * <p>Batching: records accumulate until {@code maxBatchSize} samples are buffered or the oldest has
- * waited {@code maxBatchDelay}; HTTP requests join the same batches. One batch runs on one retained
- * model (so it never mixes versions) and is one Kafka transaction: its predictions, its dead
+ * waited {@code maxBatchDelay}; HTTP requests join the same batches. With a backlog, one poll
+ * brings up to {@value #MODEL_BATCHES_PER_TRANSACTION} model batches, all handled together. What
+ * is handled together runs on one retained model (so it never mixes versions) and is one Kafka
+ * transaction: its predictions, its dead
  * letters and its consumed offsets ({@code sendOffsetsToTransaction} with the consumer's group
  * metadata) commit together or not at all. Consumers downstream read {@code read_committed}.
  *
@@ -67,6 +69,8 @@ import org.slf4j.LoggerFactory;
 final class PredictionLoop extends ClientThreadWork {
   private static final Logger LOG = LoggerFactory.getLogger(PredictionLoop.class);
   private static final Duration IDLE_POLL = Duration.ofMillis(100);
+  /** Most model calls (of maxBatchSize samples) in one transaction when records are waiting. */
+  static final int MODEL_BATCHES_PER_TRANSACTION = 8;
 
   /** An HTTP predict request waiting for its batch. */
   record HttpRequest(List<Sample> samples, CompletableFuture<List<Prediction>> result) {}
@@ -139,7 +143,9 @@ final class PredictionLoop extends ClientThreadWork {
     // Static membership: a restarted instance takes its partitions back at once instead of
     // waiting a session timeout for a rebalance, and a zombie with the same id is fenced.
     p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, config.transactionalId());
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatchSize()));
+    // A backlog is taken several model batches per transaction: a commit costs broker round
+    // trips (~10-20 ms), which capped throughput at one model batch per commit.
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatchSize() * MODEL_BATCHES_PER_TRANSACTION));
     return p;
   }
 

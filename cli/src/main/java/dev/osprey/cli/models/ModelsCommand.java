@@ -8,8 +8,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
-    description = "List, show, import and activate models in the registry.",
-    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class, ActivateModelCommand.class})
+    description = "List, show, import, publish and activate models in the registry.",
+    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class, PublishModelCommand.class,
+        ActivateModelCommand.class})
 public final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
 

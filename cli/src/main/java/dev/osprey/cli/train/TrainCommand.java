@@ -1,6 +1,10 @@
 package dev.osprey.cli.train;
 
+import dev.osprey.cli.models.PublishModelCommand;
+import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.model.registry.ModelRegistry;
+import java.io.PrintWriter;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.arch.Architectures;
 import dev.osprey.trainer.EvaluationReport;
@@ -54,6 +58,10 @@ public final class TrainCommand implements Runnable {
         EvaluateCommand.write(report, options.out);
         System.out.printf(Locale.ROOT, "%s: accuracy %.4f (%d errors of %d), ECE %.4f%n", test.name(), report.accuracy(), report.errors(), report.count(), report.ece());
       }
+    }
+    if (options.publish != null) {
+      PublishModelCommand.publish(options.out, options.publish, new ModelRegistry(options.registry), options.publishing,
+          new Datasets(options.dataDir), new PrintWriter(System.out, true));
     }
     return 0;
   }

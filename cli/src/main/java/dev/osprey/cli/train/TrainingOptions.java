@@ -2,10 +2,12 @@ package dev.osprey.cli.train;
 
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.cli.models.PublishModelCommand;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.trainer.Hyperparameters;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every {@code osprey train} recipe shares. */
@@ -57,6 +59,14 @@ public final class TrainingOptions {
 
   @Option(names = "--threads", description = "PyTorch intra-op threads (default: available cores)")
   Integer threads;
+
+  @Option(names = "--publish", paramLabel = "NAME", description = "also publish the result as the next registry version of NAME (see osprey models publish)")
+  String publish;
+
+  @Option(names = "--registry", defaultValue = "registry", paramLabel = "DIR", description = "model registry for --publish (default: ${DEFAULT-VALUE})")
+  Path registry;
+
+  @Mixin PublishModelCommand.Settings publishing;
 
   Hyperparameters hyperparameters() {
     return new Hyperparameters(epochs, batchSize, learningRate, warmup, weightDecay, labelSmoothing, jitter, noise, validation, patience, seed);

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.cli.OspreyCommand;
 import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.arch.Architectures;
+import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.model.publish.PublishedNetwork;
+import dev.osprey.model.registry.ModelManifest;
+import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.trainer.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +25,12 @@ class TrainCommandTest {
   }
 
   @Test
-  void trainsAndEvaluatesAStudent(@TempDir Path dir) throws Exception {
+  void trainsEvaluatesAndPublishesAStudent(@TempDir Path dir) throws Exception {
     Path model = dir.resolve("student");
+    Path registry = dir.resolve("registry");
     int rc = OspreyCommand.newCommandLine().execute("train", "student", "--dataset", "fixture:train", "--epochs", "1",
-        "--batch-size", "64", "--lr", "0.003", "--threads", "2", "--seed", "11", "--test-dataset", "fixture:test", "--out", model.toString());
+        "--batch-size", "64", "--lr", "0.003", "--threads", "2", "--seed", "11", "--test-dataset", "fixture:test", "--out", model.toString(),
+        "--publish", "digits", "--registry", registry.toString(), "--calibration-samples", "300");
     assertEquals(0, rc);
     assertTrue(Files.isRegularFile(model.resolve(TrainedModel.RECORD_FILE)));
     assertTrue(Files.isRegularFile(model.resolve(TrainedModel.CURVES_FILE)));
@@ -39,6 +46,24 @@ class TrainCommandTest {
     assertEquals(trained.get("errors").asInt(), report.get("errors").asInt());
     assertEquals(1000, report.get("count").asInt());
     assertTrue(Files.size(eval.resolve(EvaluateCommand.REPORT_PNG)) > 5_000);
+
+    // --publish made version 1; publishing the directory again makes version 2 with 1 as parent
+    rc = OspreyCommand.newCommandLine().execute("models", "publish", model.toString(), "--name", "digits",
+        "--registry", registry.toString(), "--calibration-method", "minmax", "--calibration-samples", "300");
+    assertEquals(0, rc);
+    ModelRegistry reg = new ModelRegistry(registry);
+    ModelManifest v1 = reg.load("digits", 1).manifest();
+    ModelManifest v2 = reg.load("digits", 2).manifest();
+    assertEquals(null, v1.parentVersion());
+    assertEquals(1, v2.parentVersion());
+    assertEquals("student", v1.lineage().recipe());
+    assertEquals(11, v1.lineage().seed());
+    assertTrue(v1.calibration().startsWith("entropy on 300 of fixture:train"), v1.calibration());
+    assertTrue(v2.calibration().startsWith("minmax on 300 of fixture:train"), v2.calibration());
+    // the reference defaults to the test split, the same data evaluate used: same fp32 errors
+    assertEquals(1 - trained.get("errors").asInt() / 1000.0, v1.metrics().get(ModelPackager.ACCURACY_FP32), 1e-9);
+    assertTrue(v1.metrics().get(ModelPackager.AGREEMENT) >= 0.98, v1.metrics().toString());
+    assertEquals(PublishedNetwork.spec(reg.load("digits", 1)), Architectures.cnnStudent(10));
   }
 
   @Test

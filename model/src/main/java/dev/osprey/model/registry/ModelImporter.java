@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.osprey.model.InputSpec;
+import dev.osprey.model.Softmax;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -228,7 +229,7 @@ public final class ModelImporter {
       }
       float[][] scores = run(session, signature, spec, x, x.length / n);
       for (int r = 0; r < rows; r++) {
-        out.add(isProbability(scores[r]) ? scores[r] : softmax(scores[r]));
+        out.add(isProbability(scores[r]) ? scores[r] : Softmax.of(scores[r]));
       }
     }
     return out;
@@ -243,24 +244,6 @@ public final class ModelImporter {
       sum += v;
     }
     return Math.abs(sum - 1) < PROBABILITY_TOLERANCE;
-  }
-
-  static float[] softmax(float[] logits) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double[] e = new double[logits.length];
-    double sum = 0;
-    for (int i = 0; i < logits.length; i++) {
-      e[i] = Math.exp(logits[i] - max);
-      sum += e[i];
-    }
-    float[] p = new float[logits.length];
-    for (int i = 0; i < logits.length; i++) {
-      p[i] = (float) (e[i] / sum);
-    }
-    return p;
   }
 
   private static String join(List<Integer> dims) {

@@ -46,7 +46,16 @@ public final class DjlModelDirectory implements AutoCloseable {
     if (specNode == null) {
       throw new IOException(json + " has no 'spec' field");
     }
-    NetworkSpec spec = mapper.treeToValue(specNode, NetworkSpec.class);
+    return load(mapper.treeToValue(specNode, NetworkSpec.class), dir, PARAMS_PREFIX);
+  }
+
+  /**
+   * Builds {@code spec} and loads its parameters {@code PREFIX-NNNN.params} (the latest) from {@code dir}.
+   *
+   * @throws IOException if the parameters are missing or do not match the spec
+   */
+  public static DjlModelDirectory load(NetworkSpec spec, Path dir, String prefix) throws IOException {
+    DjlOfflineGuard.requireActive();
     Model model = Model.newInstance(spec.name(), "PyTorch");
     Block block = spec.build();
     model.setBlock(block);
@@ -57,8 +66,8 @@ public final class DjlModelDirectory implements AutoCloseable {
     }
     block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(shape));
     try {
-      model.load(dir, PARAMS_PREFIX);
-    } catch (MalformedModelException | IOException e) {
+      model.load(dir, prefix);
+    } catch (MalformedModelException | IOException | RuntimeException e) {
       model.close();
       throw new IOException("parameters in " + dir + " do not match " + spec.name() + ": " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package dev.osprey.inference;
 
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
+import dev.osprey.model.Softmax;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
@@ -79,13 +80,24 @@ final class BatchScorer {
 
   private Prediction prediction(LoadedModel model, Predictions p, int row, Sample sample) {
     ModelManifest m = model.manifest();
-    float[] probabilities = Softmax.of(p.logits(), row * p.classes(), p.classes());
-    int label = Softmax.argmax(probabilities);
+    float[] probabilities = Softmax.of(p.logits(row));
+    int label = argmax(probabilities);
     List<Float> embedding = emitEmbedding && p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
     metrics.prediction(m.version(), m.labels().get(label), probabilities[label]);
     return new Prediction(Prediction.SCHEMA_VERSION, sample.id(), m.name(), m.version(), label, m.labels().get(label),
         probabilities[label], boxed(probabilities), embedding, model.runtime().configName(), model.precision(),
         sample.timestamp(), clock.millis());
+  }
+
+  /** Index of the largest probability (the first one on ties). */
+  private static int argmax(float[] p) {
+    int best = 0;
+    for (int c = 1; c < p.length; c++) {
+      if (p[c] > p[best]) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   private static List<Float> boxed(float[] v) {

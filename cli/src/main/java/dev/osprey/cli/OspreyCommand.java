@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       DataCommand.class,
       DemoCommand.class,
       dev.osprey.cli.ingest.IngestCommand.class,
+      dev.osprey.cli.inference.InferenceCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
       dev.osprey.cli.train.TrainCommand.class,

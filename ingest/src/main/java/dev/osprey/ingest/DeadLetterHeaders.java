@@ -1,6 +1,7 @@
 package dev.osprey.ingest;
 
 import dev.osprey.core.event.InvalidEventException;
+import dev.osprey.core.topic.DeadLetterHeaderNames;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -8,20 +9,20 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * The DLQ header contract. A dead-lettered record keeps its original key and value bytes; these
+ * The DLQ header contract (names in core's {@link DeadLetterHeaderNames}, shared with inference). A dead-lettered record keeps its original key and value bytes; these
  * headers (UTF-8 strings) say why and where it came from. Headers the producer set are kept, except
  * stale {@code osprey.dlq.*} ones, which are replaced.
  */
 public final class DeadLetterHeaders {
   /** The {@link dev.osprey.core.event.RejectReason#code()}, e.g. {@code shape-mismatch}. */
-  public static final String REASON = "osprey.dlq.reason";
+  public static final String REASON = DeadLetterHeaderNames.REASON;
   /** Human-readable detail, at most {@value #MAX_DETAIL_CHARS} characters. */
-  public static final String DETAIL = "osprey.dlq.detail";
-  public static final String SOURCE_TOPIC = "osprey.dlq.source.topic";
+  public static final String DETAIL = DeadLetterHeaderNames.DETAIL;
+  public static final String SOURCE_TOPIC = DeadLetterHeaderNames.SOURCE_TOPIC;
   /** Decimal partition number of the source record. */
-  public static final String SOURCE_PARTITION = "osprey.dlq.source.partition";
+  public static final String SOURCE_PARTITION = DeadLetterHeaderNames.SOURCE_PARTITION;
   /** Decimal offset of the source record. */
-  public static final String SOURCE_OFFSET = "osprey.dlq.source.offset";
+  public static final String SOURCE_OFFSET = DeadLetterHeaderNames.SOURCE_OFFSET;
 
   /**
    * Present only when the value was cut: the original length in bytes, decimal. A value longer than
@@ -32,8 +33,8 @@ public final class DeadLetterHeaders {
   /** Longest value copied to the DLQ unchanged. */
   public static final int MAX_VALUE_BYTES = 1_000_000;
 
-  static final int MAX_DETAIL_CHARS = 1000;
-  private static final String PREFIX = "osprey.dlq.";
+  static final int MAX_DETAIL_CHARS = DeadLetterHeaderNames.MAX_DETAIL_CHARS;
+  private static final String PREFIX = DeadLetterHeaderNames.PREFIX;
 
   private DeadLetterHeaders() {}
 

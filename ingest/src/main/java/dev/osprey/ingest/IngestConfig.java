@@ -3,7 +3,6 @@ package dev.osprey.ingest;
 import dev.osprey.core.config.ConfigSource;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -89,21 +88,9 @@ public record IngestConfig(
         source.get(KEY_APPLICATION_ID, DEFAULT_APPLICATION_ID),
         kafka,
         source.getInt(KEY_MAX_SAMPLE_BYTES, DEFAULT_MAX_SAMPLE_BYTES),
-        duration(source, KEY_DEDUPE_WINDOW, DEFAULT_DEDUPE_WINDOW),
+        source.getDuration(KEY_DEDUPE_WINDOW, DEFAULT_DEDUPE_WINDOW),
         Path.of(source.get(KEY_STATE_DIR, DEFAULT_STATE_DIR)),
-        duration(source, KEY_START_TIMEOUT, DEFAULT_START_TIMEOUT));
-  }
-
-  private static Duration duration(ConfigSource source, String key, Duration fallback) {
-    String v = source.get(key).orElse(null);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Duration.parse(v.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("config '" + key + "' must be an ISO-8601 duration like PT10M, got '" + v + "'");
-    }
+        source.getDuration(KEY_START_TIMEOUT, DEFAULT_START_TIMEOUT));
   }
 
   /** A copy of the Kafka properties (the record's own copy is not handed out for mutation). */

@@ -4,12 +4,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code osprey models}: inspect the registry and import your own ONNX classifier. */
+/** {@code osprey models}: inspect the registry, import your own ONNX classifier, activate a version. */
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
-    description = "List, show and import models in the registry.",
-    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class, PublishModelCommand.class})
+    description = "List, show, import, publish and activate models in the registry.",
+    subcommands = {ListModelsCommand.class, ShowModelCommand.class, ImportModelCommand.class, PublishModelCommand.class,
+        ActivateModelCommand.class})
 public final class ModelsCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -82,6 +84,55 @@ public final class ConfigSource {
       return Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("config '" + key + "' must be an integer, got '" + v + "'");
+    }
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the key and value when it is not an integer
+   */
+  public long getLong(String key, long fallback) {
+    String v = values.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("config '" + key + "' must be an integer, got '" + v + "'");
+    }
+  }
+
+  /**
+   * {@code true} or {@code false}, case-insensitive.
+   *
+   * @throws IllegalArgumentException naming the key and value for anything else
+   */
+  public boolean getBoolean(String key, boolean fallback) {
+    String v = values.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    String t = v.trim().toLowerCase(Locale.ROOT);
+    if (!t.equals("true") && !t.equals("false")) {
+      throw new IllegalArgumentException("config '" + key + "' must be true or false, got '" + v + "'");
+    }
+    return t.equals("true");
+  }
+
+  /**
+   * An ISO-8601 duration ({@code PT10M}, {@code PT0.005S}).
+   *
+   * @throws IllegalArgumentException naming the key and value when it does not parse
+   */
+  public Duration getDuration(String key, Duration fallback) {
+    String v = values.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Duration.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("config '" + key + "' must be an ISO-8601 duration like PT10M, got '" + v + "'");
     }
   }
 

@@ -91,13 +91,35 @@ public final class EventCodec {
     require(node, "sampleId", JsonNode::isTextual);
     require(node, "label", JsonNode::isIntegralNumber);
     require(node, "timestamp", JsonNode::isIntegralNumber);
-    if (node.get("sampleId").asText().isBlank()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'sampleId' must not be blank");
-    }
-    if (node.get("label").asInt() < 0) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'label' must be >= 0");
-    }
+    requireNonBlank(node, "sampleId");
+    requireAtLeast(node, "label", 0);
     return convert(node, Feedback.class);
+  }
+
+  /** Decodes a prediction, checking schema version and the fields every consumer relies on. */
+  public Prediction decodePrediction(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Prediction.SCHEMA_VERSION);
+    require(node, "sampleId", JsonNode::isTextual);
+    require(node, "modelName", JsonNode::isTextual);
+    require(node, "modelVersion", JsonNode::isIntegralNumber);
+    require(node, "label", JsonNode::isIntegralNumber);
+    require(node, "confidence", JsonNode::isNumber);
+    require(node, "probabilities", JsonNode::isArray);
+    require(node, "timestamp", JsonNode::isIntegralNumber);
+    return convert(node, Prediction.class);
+  }
+
+  /** Decodes a model activation; the version must be >= 1 and the name non-blank. */
+  public ModelActivation decodeModelActivation(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, ModelActivation.SCHEMA_VERSION);
+    require(node, "modelName", JsonNode::isTextual);
+    require(node, "version", JsonNode::isIntegralNumber);
+    require(node, "activatedAt", JsonNode::isIntegralNumber);
+    requireNonBlank(node, "modelName");
+    requireAtLeast(node, "version", 1);
+    return convert(node, ModelActivation.class);
   }
 
   /** Decodes any event record type without validation, e.g. from a topic that holds only valid events. */
@@ -130,6 +152,18 @@ public final class EventCodec {
     if (v != supported) {
       throw new InvalidEventException(
           RejectReason.UNSUPPORTED_SCHEMA, "schemaVersion " + v + " is not supported (expected " + supported + ")");
+    }
+  }
+
+  private static void requireNonBlank(JsonNode node, String field) throws InvalidEventException {
+    if (node.get(field).asText().isBlank()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'" + field + "' must not be blank");
+    }
+  }
+
+  private static void requireAtLeast(JsonNode node, String field, long min) throws InvalidEventException {
+    if (node.get(field).asLong() < min) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'" + field + "' must be >= " + min);
     }
   }
 

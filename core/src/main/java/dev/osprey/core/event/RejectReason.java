@@ -11,7 +11,9 @@ public enum RejectReason {
   NON_FINITE("non-finite"),
   TOO_LARGE("too-large"),
   DUPLICATE_ID("duplicate-id"),
-  INCOMPATIBLE_INPUT("incompatible-input");
+  INCOMPATIBLE_INPUT("incompatible-input"),
+  /** The model failed on this one sample although it fit the model's input (inference only). */
+  MODEL_ERROR("model-error");
 
   private final String code;
 

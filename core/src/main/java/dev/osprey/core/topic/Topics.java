@@ -2,6 +2,8 @@ package dev.osprey.core.topic;
 
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Feedback;
+import dev.osprey.core.event.ModelActivation;
+import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import java.util.List;
 import java.util.Objects;
@@ -24,12 +26,12 @@ public final class Topics {
   private final Topic<String, byte[]> feedbackRaw;
   private final Topic<String, Feedback> feedback;
   private final Topic<String, byte[]> dlq;
-  private final Topic<String, byte[]> predictions;
+  private final Topic<String, Prediction> predictions;
   private final Topic<String, byte[]> labeled;
   private final Topic<String, byte[]> outcomes;
   private final Topic<String, byte[]> drift;
   private final Topic<String, byte[]> explanations;
-  private final Topic<String, byte[]> models;
+  private final Topic<String, ModelActivation> models;
 
   /**
    * @param prefix prepended to every topic name; letters, digits, '.', '_' and '-' only
@@ -48,14 +50,14 @@ public final class Topics {
     feedbackRaw = new Topic<>(name("feedback.raw"), false, key, bytes);
     feedback = new Topic<>(name("feedback"), false, key, new JsonSerde<>(codec, Feedback.class));
     dlq = new Topic<>(name("dlq"), false, key, bytes);
+    predictions = new Topic<>(name("predictions"), false, key, new JsonSerde<>(codec, Prediction.class));
     // Later services refine these value serdes with their own event records.
-    predictions = new Topic<>(name("predictions"), false, key, bytes);
     labeled = new Topic<>(name("labeled"), false, key, bytes);
     outcomes = new Topic<>(name("outcomes"), false, key, bytes);
     drift = new Topic<>(name("drift"), false, key, bytes);
     explanations = new Topic<>(name("explanations"), false, key, bytes);
     // Compacted: the latest record per key is the production model, read by every starting service.
-    models = new Topic<>(name("models"), true, key, bytes);
+    models = new Topic<>(name("models"), true, key, new JsonSerde<>(codec, ModelActivation.class));
   }
 
   /** The default catalogue: no prefix. */
@@ -91,7 +93,7 @@ public final class Topics {
     return dlq;
   }
 
-  public Topic<String, byte[]> predictions() {
+  public Topic<String, Prediction> predictions() {
     return predictions;
   }
 
@@ -111,7 +113,8 @@ public final class Topics {
     return explanations;
   }
 
-  public Topic<String, byte[]> models() {
+  /** Keyed by model name; the latest record per name is the version to serve. */
+  public Topic<String, ModelActivation> models() {
     return models;
   }
 

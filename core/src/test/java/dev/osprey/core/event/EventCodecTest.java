@@ -49,9 +49,20 @@ class EventCodecTest {
     var m = java.util.regex.Pattern.compile("```json\\n(.*?)\\n```", java.util.regex.Pattern.DOTALL).matcher(md);
     int samples = 0;
     int feedback = 0;
+    int predictions = 0;
+    int activations = 0;
     while (m.find()) {
       byte[] json = m.group(1).getBytes(StandardCharsets.UTF_8);
-      if (m.group(1).contains("\"sampleId\"")) {
+      if (m.group(1).contains("\"probabilities\"")) {
+        Prediction p = codec.decodePrediction(json);
+        assertEquals(p, codec.decodePrediction(codec.encode(p)));
+        assertEquals(p.probabilities().get(p.label()).doubleValue(), p.confidence(), 1e-6);
+        predictions++;
+      } else if (m.group(1).contains("\"activatedAt\"")) {
+        ModelActivation a = codec.decodeModelActivation(json);
+        assertEquals(a, codec.decodeModelActivation(codec.encode(a)));
+        activations++;
+      } else if (m.group(1).contains("\"sampleId\"")) {
         codec.decodeFeedback(json);
         feedback++;
       } else {
@@ -62,6 +73,8 @@ class EventCodecTest {
     }
     assertEquals(2, samples);
     assertEquals(1, feedback);
+    assertEquals(1, predictions);
+    assertEquals(1, activations);
     assertEquals(codec.decodeSample(docsExample().getBytes(StandardCharsets.UTF_8)),
         new SampleValidator(codec, SampleValidator.DEFAULT_MAX_BYTES).parse(docsExample().getBytes(StandardCharsets.UTF_8)));
   }
@@ -105,6 +118,32 @@ class EventCodecTest {
   void rejectsWithReason(String code, String json) {
     InvalidEventException e =
         assertThrows(InvalidEventException.class, () -> validator.parse(json.getBytes(StandardCharsets.UTF_8)));
+    assertEquals(code, e.reason().code(), e.detail());
+  }
+
+  @Test
+  void predictionAndActivationRoundTrip() throws Exception {
+    Prediction p = new Prediction(Prediction.SCHEMA_VERSION, "s-1", "digits", 2, 1, "1", 0.75f,
+        java.util.List.of(0.25f, 0.75f), null, "onnx-cpu", "int8", 10L, 12L);
+    String json = codec.encodeToString(p);
+    assertEquals(false, json.contains("embedding"), json);
+    assertEquals(p, codec.decodePrediction(json.getBytes(StandardCharsets.UTF_8)));
+    ModelActivation a = ModelActivation.of("digits", 2, 5L, "test", "because").withManifestSha256("ab");
+    assertEquals(a, codec.decodeModelActivation(codec.encode(a)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "missing-field|{\"schemaVersion\":1,\"version\":1,\"activatedAt\":1}",
+        "invalid-field|{\"schemaVersion\":1,\"modelName\":\"d\",\"version\":0,\"activatedAt\":1}",
+        "invalid-field|{\"schemaVersion\":1,\"modelName\":\" \",\"version\":1,\"activatedAt\":1}",
+        "unsupported-schema|{\"schemaVersion\":2,\"modelName\":\"d\",\"version\":1,\"activatedAt\":1}",
+      })
+  void rejectsBadActivation(String code, String json) {
+    InvalidEventException e = assertThrows(
+        InvalidEventException.class, () -> codec.decodeModelActivation(json.getBytes(StandardCharsets.UTF_8)));
     assertEquals(code, e.reason().code(), e.detail());
   }
 

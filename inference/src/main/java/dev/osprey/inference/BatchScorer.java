@@ -1,0 +1,110 @@
+package dev.osprey.inference;
+
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.Sample;
+import dev.osprey.model.Softmax;
+import dev.osprey.model.registry.ModelManifest;
+import dev.osprey.model.runtime.Predictions;
+import dev.osprey.model.runtime.Predictor;
+import dev.osprey.model.runtime.PredictorException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs normalized rows through one model in calls of at most {@code maxBatchSize} rows and turns
+ * the logits into {@link Prediction}s. A call the engine fails on is retried row by row, so one
+ * row the engine cannot take fails alone (its slot holds the error) and the rest are predicted.
+ * Stateless apart from its settings; used by the prediction loop thread only.
+ */
+final class BatchScorer {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchScorer.class);
+
+  /** A prediction, or why the engine failed on that row. */
+  record Scored(Prediction prediction, String error) {}
+
+  private final int maxBatchSize;
+  private final boolean emitEmbedding;
+  private final InferenceMetrics metrics;
+  private final Clock clock;
+
+  BatchScorer(int maxBatchSize, boolean emitEmbedding, InferenceMetrics metrics, Clock clock) {
+    this.maxBatchSize = maxBatchSize;
+    this.emitEmbedding = emitEmbedding;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * @param x {@code samples.size()} normalized rows, row-major
+   * @return one result per sample, in order
+   */
+  List<Scored> score(LoadedModel model, float[] x, List<Sample> samples) {
+    int n = model.manifest().input().size();
+    List<Scored> out = new ArrayList<>(samples.size());
+    for (int from = 0; from < samples.size(); from += maxBatchSize) {
+      int rows = Math.min(maxBatchSize, samples.size() - from);
+      float[] chunk = Arrays.copyOfRange(x, from * n, (from + rows) * n);
+      try {
+        Predictions p = run(model, chunk, rows);
+        for (int i = 0; i < rows; i++) {
+          out.add(new Scored(prediction(model, p, i, samples.get(from + i)), null));
+        }
+      } catch (PredictorException | RuntimeException e) {
+        LOG.warn("model {} failed on a batch of {}; retrying its rows one by one: {}", model.ref(), rows, e.toString());
+        for (int i = 0; i < rows; i++) {
+          out.add(scoreAlone(model, Arrays.copyOfRange(chunk, i * n, (i + 1) * n), samples.get(from + i)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private Scored scoreAlone(LoadedModel model, float[] row, Sample sample) {
+    try {
+      return new Scored(prediction(model, run(model, row, 1), 0, sample), null);
+    } catch (PredictorException | RuntimeException e) {
+      return new Scored(null, "model " + model.ref() + " failed on this sample: " + e.getMessage());
+    }
+  }
+
+  private Predictions run(LoadedModel model, float[] chunk, int rows) throws PredictorException {
+    long start = System.nanoTime();
+    Predictions p = model.predictor().predict(chunk, rows);
+    metrics.modelCall(model.ref().version(), rows, System.nanoTime() - start);
+    return p;
+  }
+
+  private Prediction prediction(LoadedModel model, Predictions p, int row, Sample sample) {
+    ModelManifest m = model.manifest();
+    float[] probabilities = Softmax.of(p.logits(row));
+    int label = argmax(probabilities);
+    List<Float> embedding = emitEmbedding && p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
+    metrics.prediction(m.version(), m.labels().get(label), probabilities[label]);
+    return new Prediction(Prediction.SCHEMA_VERSION, sample.id(), m.name(), m.version(), label, m.labels().get(label),
+        probabilities[label], boxed(probabilities), embedding, model.runtime().configName(), model.precision(),
+        sample.timestamp(), clock.millis());
+  }
+
+  /** Index of the largest probability (the first one on ties). */
+  private static int argmax(float[] p) {
+    int best = 0;
+    for (int c = 1; c < p.length; c++) {
+      if (p[c] > p[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  private static List<Float> boxed(float[] v) {
+    List<Float> out = new ArrayList<>(v.length);
+    for (float f : v) {
+      out.add(f);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,158 @@
+package dev.osprey.inference;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Inference meters on a registry passed in; one name prefix ({@code osprey.inference}), base units
+ * (seconds), low-cardinality tags (model version, label, outcome, reason). In Prometheus:
+ *
+ * <ul>
+ *   <li>{@code osprey_inference_model_latency_seconds{model_version}}: one model call (a batch);
+ *   <li>{@code osprey_inference_end_to_end_latency_seconds{model_version}}: sample timestamp to
+ *       committed prediction;
+ *   <li>{@code osprey_inference_batch_size_samples}: samples per model call;
+ *   <li>{@code osprey_inference_predictions_total{model_version,label}};
+ *   <li>{@code osprey_inference_confidence{model_version}}: top-class probability;
+ *   <li>{@code osprey_inference_model_info{model_name,model_version,runtime,requested_runtime,precision,fallback}} = 1;
+ *   <li>{@code osprey_inference_model_swaps_total{outcome}};
+ *   <li>{@code osprey_inference_dead_letters_total{reason}};
+ *   <li>{@code osprey_inference_transactions_total{outcome}};
+ *   <li>{@code osprey_inference_consumer_lag_records}: records behind the end of the assigned partitions;
+ *   <li>{@code osprey_inference_http_requests_total{route,status}}.
+ * </ul>
+ *
+ * Thread-safe.
+ */
+public final class InferenceMetrics {
+  public static final String MODEL_LATENCY = "osprey.inference.model.latency";
+  public static final String END_TO_END_LATENCY = "osprey.inference.end.to.end.latency";
+  public static final String BATCH_SIZE = "osprey.inference.batch.size";
+  public static final String PREDICTIONS = "osprey.inference.predictions";
+  public static final String CONFIDENCE = "osprey.inference.confidence";
+  public static final String MODEL_INFO = "osprey.inference.model.info";
+  public static final String SWAPS = "osprey.inference.model.swaps";
+  public static final String DEAD_LETTERS = "osprey.inference.dead.letters";
+  public static final String TRANSACTIONS = "osprey.inference.transactions";
+  public static final String CONSUMER_LAG = "osprey.inference.consumer.lag";
+  public static final String HTTP_REQUESTS = "osprey.inference.http.requests";
+
+  private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+  private static final double[] CONFIDENCE_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
+
+  private final MeterRegistry registry;
+  private final Map<String, Object> meters = new ConcurrentHashMap<>();
+  private final AtomicLong consumerLag = new AtomicLong();
+  private final DistributionSummary batchSize;
+  private Gauge modelInfo;
+
+  public InferenceMetrics(MeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.batchSize = DistributionSummary.builder(BATCH_SIZE)
+        .description("Samples per model call")
+        .baseUnit("samples")
+        .serviceLevelObjectives(BATCH_BUCKETS)
+        .register(registry);
+    Gauge.builder(CONSUMER_LAG, consumerLag, AtomicLong::get)
+        .description("Records between this instance's position and the end of its assigned sample partitions")
+        .baseUnit("records")
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  @SuppressWarnings("unchecked")
+  private <M> M meter(String key, Function<String, M> create) {
+    return (M) meters.computeIfAbsent(key, create);
+  }
+
+  void modelCall(int version, int samples, long nanos) {
+    batchSize.record(samples);
+    this.<Timer>meter("ml|" + version, k -> Timer.builder(MODEL_LATENCY)
+        .description("Time of one model call (one batch)")
+        .tag("model_version", Integer.toString(version))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void endToEnd(int version, long millis) {
+    this.<Timer>meter("e2e|" + version, k -> Timer.builder(END_TO_END_LATENCY)
+        .description("From the sample's timestamp to its committed prediction")
+        .tag("model_version", Integer.toString(version))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(1))
+        .register(registry)).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  void prediction(int version, String label, double confidence) {
+    this.<Counter>meter("p|" + version + "|" + label, k -> Counter.builder(PREDICTIONS)
+        .description("Predictions made")
+        .tag("model_version", Integer.toString(version))
+        .tag("label", label)
+        .register(registry)).increment();
+    this.<DistributionSummary>meter("c|" + version, k -> DistributionSummary.builder(CONFIDENCE)
+        .description("Probability of the predicted class")
+        .tag("model_version", Integer.toString(version))
+        .serviceLevelObjectives(CONFIDENCE_BUCKETS)
+        .register(registry)).record(confidence);
+  }
+
+  void swap(SwapOutcome outcome) {
+    counter(SWAPS, "Model activations handled, by outcome", "outcome", outcome.code()).increment();
+  }
+
+  void deadLetter(String reason) {
+    counter(DEAD_LETTERS, "Samples sent to the dead-letter topic", "reason", reason).increment();
+  }
+
+  void transaction(String outcome) {
+    counter(TRANSACTIONS, "Kafka transactions, committed or aborted", "outcome", outcome).increment();
+  }
+
+  void httpRequest(String route, int status) {
+    this.<Counter>meter("h|" + route + "|" + status, k -> Counter.builder(HTTP_REQUESTS)
+        .description("HTTP requests by route and status")
+        .tag("route", route)
+        .tag("status", Integer.toString(status))
+        .register(registry)).increment();
+  }
+
+  void consumerLag(long records) {
+    consumerLag.set(records);
+  }
+
+  private Counter counter(String name, String description, String tag, String value) {
+    return meter(name + "|" + value, k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
+  }
+
+  /** Replaces the model info gauge with one describing {@code model}. */
+  synchronized void serving(LoadedModel model) {
+    if (modelInfo != null) {
+      registry.remove(modelInfo);
+    }
+    modelInfo = model == null ? null : Gauge.builder(MODEL_INFO, () -> 1)
+        .description("The model being served (value 1); its labels say which")
+        .tag("model_name", model.ref().name())
+        .tag("model_version", Integer.toString(model.ref().version()))
+        .tag("runtime", model.runtime().configName())
+        .tag("requested_runtime", model.requestedRuntime().configName())
+        .tag("precision", model.precision())
+        .tag("fallback", Boolean.toString(model.fellBack()))
+        .register(registry);
+  }
+}

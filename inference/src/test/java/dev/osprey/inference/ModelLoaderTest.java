@@ -1,0 +1,104 @@
+package dev.osprey.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.osprey.core.event.ModelActivation;
+import dev.osprey.model.registry.FileRoles;
+import dev.osprey.model.registry.ModelLoadException;
+import dev.osprey.model.registry.ModelRegistry;
+import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.runtime.RuntimeKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelLoaderTest {
+  @TempDir Path tmp;
+  private ModelRegistry registry;
+  private final InferenceConfig config = InferenceConfig.of(TestModels.NAME);
+
+  @BeforeEach
+  void publish() throws Exception {
+    registry = new ModelRegistry(tmp.resolve("registry"));
+    TestModels.publish(registry, 0);
+    TestModels.publish(registry, 1);
+  }
+
+  private static ModelActivation activation(int version) {
+    return ModelActivation.of(TestModels.NAME, version, 1L, "test", "test");
+  }
+
+  @Test
+  void loadsInt8OnCpuAndWarmsUp() throws Exception {
+    LoadedModel m = new ModelLoader(config, registry, Clock.systemUTC()).load(activation(1), null);
+    try {
+      assertEquals("digits:1", m.ref().toString());
+      assertEquals(RuntimeKind.ONNX_CPU, m.runtime());
+      assertEquals("int8", m.precision());
+      assertFalse(m.fellBack());
+    } finally {
+      m.release();
+    }
+    assertTrue(m.isClosed());
+  }
+
+  @Test
+  void autoFallsBackToCpuWithALabel() throws Exception {
+    ModelLoader loader = new ModelLoader(config.withRuntime(RuntimeKind.AUTO), registry, Clock.systemUTC());
+    LoadedModel first = loader.load(activation(1), null);
+    LoadedModel second = loader.load(activation(2), first);
+    assertEquals(RuntimeKind.ONNX_CPU, second.runtime());
+    assertEquals(RuntimeKind.AUTO, second.requestedRuntime());
+    assertTrue(first.fellBack());
+    assertTrue(second.fellBack());
+    first.release();
+    second.release();
+  }
+
+  /** No GPU and a CPU-only ONNX Runtime here: asking for TensorRT alone fails with the runtime's reason. */
+  @Test
+  void tensorRtOnlyFailsCleanlyWithoutAGpu() {
+    ModelLoader loader = new ModelLoader(config.withRuntime(RuntimeKind.ONNX_TENSORRT), registry, Clock.systemUTC());
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> loader.load(activation(1), null));
+    assertTrue(e.getMessage().startsWith("runtime onnx-tensorrt cannot open digits:1: TensorRT could not load the model"),
+        e.getMessage());
+  }
+
+  @Test
+  void corruptOrMissingVersionsAndReplacedManifestsAreRefused() throws Exception {
+    ModelLoader loader = new ModelLoader(config, registry, Clock.systemUTC());
+    ModelLoadException missing = assertThrows(ModelLoadException.class, () -> loader.load(activation(9), null));
+    assertTrue(missing.getMessage().startsWith("no model digits:9 in registry"), missing.getMessage());
+
+    ModelLoadException hash = assertThrows(ModelLoadException.class,
+        () -> loader.load(activation(1).withManifestSha256("00".repeat(32)), null));
+    assertTrue(hash.getMessage().contains("but the activation names 0000"), hash.getMessage());
+
+    ModelVersion v2 = registry.load(TestModels.NAME, 2);
+    byte[] bytes = Files.readAllBytes(v2.file(FileRoles.INT8_ONNX));
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(v2.file(FileRoles.INT8_ONNX), bytes);
+    ModelLoadException corrupt = assertThrows(ModelLoadException.class, () -> loader.load(activation(2), null));
+    assertTrue(corrupt.getMessage().contains("is corrupt or incomplete: file model.int8.onnx (role int8.onnx) has sha256"),
+        corrupt.getMessage());
+  }
+
+  @Test
+  void aVersionWithOtherLabelsDoesNotFitTheServingModel() throws Exception {
+    TestModels.publish(registry, 2, List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
+    ModelLoader loader = new ModelLoader(config, registry, Clock.systemUTC());
+    LoadedModel serving = loader.load(activation(1), null);
+    ModelLoader.IncompatibleModelException e = assertThrows(ModelLoader.IncompatibleModelException.class,
+        () -> loader.load(activation(3), serving));
+    assertTrue(e.getMessage().startsWith("digits:3 has labels [a, b"), e.getMessage());
+    assertFalse(serving.isClosed());
+    serving.release();
+  }
+}

@@ -13,6 +13,11 @@ import dev.osprey.ingest.IngestMetrics;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.replay.ReplayConfig;
 import dev.osprey.ingest.replay.ReplayProducer;
+import dev.osprey.inference.InferenceConfig;
+import dev.osprey.inference.InferenceService;
+import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.model.registry.ModelRegistry;
+import dev.osprey.model.registry.ModelVersion;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,8 +42,9 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * What {@code osprey demo} does, as steps a test also calls (so the README walkthrough cannot
- * rot): start an embedded broker, create the topics, start ingest, replay real MNIST with junk
- * and delayed labels mixed in, then count what arrived where.
+ * rot): start an embedded broker, create the topics, get a model (reuse, or train and publish),
+ * start ingest and inference, replay real MNIST with junk and delayed labels mixed in while
+ * printing live throughput and online accuracy, then count what arrived where.
  */
 public final class Demo implements AutoCloseable {
 
@@ -50,10 +56,11 @@ public final class Demo implements AutoCloseable {
    * @param rate samples per second, 0 = as fast as possible
    * @param seed same seed, same stream
    * @param workDir where ingest keeps its state (removed by the caller)
+   * @param registryDir the model registry: the demo serves its latest "digits" version, or makes one
    * @param timeout how long to wait for everything to arrive
    */
   public record Options(String dataset, int samples, int junk, double feedbackFraction, double rate, long seed,
-      Path workDir, Duration timeout) {
+      Path workDir, Path registryDir, Duration timeout) {
     public Options {
       if (samples < 1) {
         throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -65,7 +72,11 @@ public final class Demo implements AutoCloseable {
   }
 
   /** What was counted on each topic after the replay. */
-  public record Arrivals(int samples, int distinctSampleIds, int feedback, int dlq, Map<String, Integer> dlqByReason) {}
+  public record Arrivals(int samples, int distinctSampleIds, int feedback, int dlq, Map<String, Integer> dlqByReason,
+      PredictionWatch.Tally predictions) {}
+
+  /** The served model's name in the demo's registry. */
+  public static final String MODEL = "digits";
 
   private final Options options;
   private final Datasets datasets;
@@ -74,6 +85,9 @@ public final class Demo implements AutoCloseable {
   private final Topics topics = Topics.defaults();
   private EmbeddedKafkaBroker broker;
   private IngestService ingest;
+  private InferenceService inference;
+  private ModelVersion model;
+  private PredictionWatch watch;
 
   public Demo(Options options, Datasets datasets, PrintStream out) {
     this.options = options;
@@ -87,16 +101,38 @@ public final class Demo implements AutoCloseable {
     try (TopicAdmin admin = new TopicAdmin(clientProperties())) {
       admin.createAll(topics, 3, (short) 1);
     }
-    out.println("[1/4] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
+    out.println("[1/6] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
     return broker.bootstrapServers();
   }
 
-  /** Step 2: the ingest service's validation topologies. */
+  /** Step 2: the model — the registry's latest verified version, or a student trained, quantized and published now. */
+  public ModelVersion ensureModel() throws Exception {
+    out.println("[2/6] model: " + MODEL + " in " + options.registryDir());
+    model = new DemoModel(new ModelRegistry(options.registryDir()), datasets, out).ensure(MODEL);
+    return model;
+  }
+
+  /** Step 4: the inference service (int8 on ONNX Runtime CPU), told to serve the model through osprey.models. */
+  public InferenceService.ServingModel startInference() throws Exception {
+    InferenceConfig config = InferenceConfig.of(MODEL).withHttp("127.0.0.1", 0, null);
+    inference = new InferenceService(config, registry, new ModelRegistry(options.registryDir()), clientProperties());
+    inference.start();
+    inference.activate(model.manifest().version(), "osprey demo", "serve the demo model");
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(inference::isReady);
+    InferenceService.ServingModel serving = inference.serving().orElseThrow();
+    out.printf("[4/6] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
+        serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
+    watch = new PredictionWatch(clientProperties(), topics, out);
+    watch.start();
+    return serving;
+  }
+
+  /** Step 3: the ingest service's validation topologies. */
   public void startIngest() throws Exception {
     Path state = Files.createDirectories(options.workDir().resolve("ingest-state"));
     ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, new IngestMetrics(registry));
     ingest.start();
-    out.println("[2/4] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+    out.println("[3/6] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
         + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
   }
 
@@ -114,7 +150,7 @@ public final class Demo implements AutoCloseable {
     try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
       summary = replay.run(producer);
     }
-    out.printf("[3/4] replayed %d real samples of %s, %d junk records, %d labels in %.1f s%n",
+    out.printf("[5/6] replayed %d real samples of %s, %d junk records, %d labels in %.1f s%n",
         summary.samples(), options.dataset(), summary.junkTotal(), summary.feedback(),
         summary.elapsed().toMillis() / 1000.0);
     return summary;
@@ -143,32 +179,41 @@ public final class Demo implements AutoCloseable {
             reasons.merge(DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.REASON), 1, Integer::sum);
           }
           return counts[0] >= expected.samples() && counts[1] >= expected.feedback()
-              && counts[2] >= expected.junkTotal();
+              && counts[2] >= expected.junkTotal() && (watch == null || watch.tally().predictions() >= expected.samples());
         });
       } catch (ConditionTimeoutException e) {
         out.println("timed out after " + options.timeout() + " waiting for all records");
       }
     }
-    return new Arrivals(counts[0], ids.size(), counts[1], counts[2], reasons);
+    PredictionWatch.Tally tally = watch == null ? PredictionWatch.Tally.EMPTY : watch.stop();
+    return new Arrivals(counts[0], ids.size(), counts[1], counts[2], reasons, tally);
   }
 
   /** Prints the report; returns true when every record arrived exactly once where it should. */
   public boolean report(ReplayProducer.Summary sent, Arrivals got) {
-    out.println("[4/4] what arrived where (read_committed):");
+    out.println("[6/6] what arrived where (read_committed):");
     out.printf("  %-22s %8s %8s%n", "topic", "sent", "arrived");
     out.printf("  %-22s %8d %8d  (%d distinct ids)%n", topics.samples().name(), sent.samples(), got.samples(),
         got.distinctSampleIds());
     out.printf("  %-22s %8d %8d%n", topics.feedback().name(), sent.feedback(), got.feedback());
+    PredictionWatch.Tally p = got.predictions();
+    if (watch != null) {
+      out.printf("  %-22s %8d %8d  (%d distinct ids, by %s)%n", topics.predictions().name(), sent.samples(), p.predictions(),
+          p.distinctIds(), p.versions());
+      out.printf("  online accuracy on the %d labelled samples: %.4f (registry says %.4f on fixture:test)%n", p.labelled(),
+          p.accuracy(), model.manifest().metrics().getOrDefault(ModelPackager.ACCURACY, Double.NaN));
+    }
     out.printf("  %-22s %8d %8d%n", topics.dlq().name(), sent.junkTotal(), got.dlq());
     Map<String, Integer> sentByReason = new TreeMap<>();
     sent.junk().forEach((r, n) -> sentByReason.put(r.code(), n));
     for (String reason : sentByReason.keySet()) {
       out.printf("    reason %-18s %6d %8d%n", reason, sentByReason.get(reason), got.dlqByReason().getOrDefault(reason, 0));
     }
-    boolean ok = got.samples() == sent.samples() && got.distinctSampleIds() == sent.samples()
+    boolean predicted = watch == null || (p.predictions() == sent.samples() && p.distinctIds() == sent.samples());
+    boolean ok = predicted && got.samples() == sent.samples() && got.distinctSampleIds() == sent.samples()
         && got.feedback() == sent.feedback() && got.dlq() == sent.junkTotal()
         && sentByReason.equals(got.dlqByReason());
-    out.println(ok ? "OK: every sample validated exactly once, every bad record in the DLQ with its reason."
+    out.println(ok ? "OK: every sample validated and predicted exactly once, every bad record in the DLQ with its reason."
         : "MISMATCH: see the table above.");
     return ok;
   }
@@ -195,6 +240,12 @@ public final class Demo implements AutoCloseable {
 
   @Override
   public void close() {
+    if (watch != null) {
+      watch.stop();
+    }
+    if (inference != null) {
+      inference.close();
+    }
     if (ingest != null) {
       ingest.close();
     }

@@ -14,14 +14,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the README's `bin/osprey demo` steps, smaller, and checks the report's numbers. */
 class DemoIT {
+  static {
+    dev.osprey.core.djl.DjlOfflineGuard.install();
+  }
+
   @Test
   void demoStepsDeliverEveryRecordExactlyOnce(@TempDir Path work) throws Exception {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
-    var options = new Demo.Options("fixture:train", 1500, 120, 0.2, 0, 7L, work, Duration.ofMinutes(2));
+    var options = new Demo.Options("fixture:test", 1500, 120, 0.2, 0, 7L, work, work.resolve("registry"), Duration.ofMinutes(2));
     try (Demo demo = new Demo(options, new Datasets(work), out)) {
       assertTrue(demo.startBroker().startsWith("127.0.0.1:"));
+      var model = demo.ensureModel();
+      assertEquals(1, model.manifest().version());
       demo.startIngest();
+      assertEquals(model.ref(), demo.startInference().ref());
       var sent = demo.replay();
       assertEquals(1500, sent.samples());
       assertEquals(120, sent.junkTotal());
@@ -31,11 +38,18 @@ class DemoIT {
       assertEquals(sent.feedback(), got.feedback());
       assertTrue(sent.feedback() > 200 && sent.feedback() < 400, "about 20% labeled: " + sent.feedback());
       assertEquals(120, got.dlq());
+      assertEquals(1500, got.predictions().predictions(), "exactly one prediction per sample");
+      assertEquals(1500, got.predictions().distinctIds());
+      assertEquals(java.util.Map.of("digits:1", 1500), got.predictions().versions());
+      assertEquals(sent.feedback(), got.predictions().labelled());
+      // online accuracy on ~300 labelled test images (each replayed 1.5x) vs the manifest's ~0.96 on the same set
+      assertTrue(got.predictions().accuracy() > 0.93, "online accuracy " + got.predictions().accuracy());
       assertTrue(demo.report(sent, got), buf.toString(StandardCharsets.UTF_8));
       String metrics = demo.scrape();
       assertTrue(metrics.contains("osprey_ingest_records_validated_total"), metrics);
+      assertTrue(metrics.contains("osprey_inference_"), metrics);
     }
     String report = buf.toString(StandardCharsets.UTF_8);
-    assertTrue(report.contains("OK: every sample validated exactly once"), report);
+    assertTrue(report.contains("OK: every sample validated and predicted exactly once"), report);
   }
 }

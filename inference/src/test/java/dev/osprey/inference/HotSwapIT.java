@@ -47,9 +47,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HotSwapIT {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
-  /** Versions 1..SWAPS+1 cycle through the trained variants; the default suite keeps this small. */
-  private static final int SWAPS = Integer.getInteger("osprey.test.swaps", 5);
-  private static final int CHUNK = Integer.getInteger("osprey.test.swap.chunk", 600);
+  /** Versions 1..SWAPS+1 cycle through the trained variants; the default is the acceptance size (20 swaps, 50,000 samples). */
+  private static final int SWAPS = Integer.getInteger("osprey.test.swaps", 20);
+  private static final int CHUNK = Integer.getInteger("osprey.test.swap.chunk", 2500);
   private static final String TOKEN = "swap-admin-token-0123";
   private static final Topics topics = Topics.defaults();
   private static Path registryDir;

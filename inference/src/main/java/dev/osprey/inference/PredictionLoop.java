@@ -24,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -115,6 +116,8 @@ final class PredictionLoop extends ClientThreadWork {
   private final Clock clock;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
+  private final KafkaClientMetrics consumerMetrics;
+  private final KafkaClientMetrics producerMetrics;
   private final ConcurrentLinkedQueue<HttpRequest> httpQueue = new ConcurrentLinkedQueue<>();
   private final List<ConsumerRecord<String, byte[]>> buffer = new ArrayList<>();
   private final List<HttpRequest> httpBatch = new ArrayList<>();
@@ -135,6 +138,11 @@ final class PredictionLoop extends ClientThreadWork {
     this.scorer = new BatchScorer(config.maxBatchSize(), config.emitEmbedding(), metrics, clock);
     this.consumer = new KafkaConsumer<>(consumerProperties(config, kafka), new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(producerProperties(config, kafka), new StringSerializer(), new ByteArraySerializer());
+    // the clients' own metrics (fetch lag, request latency, batch sizes, ...) beside Osprey's
+    this.consumerMetrics = new KafkaClientMetrics(consumer);
+    this.producerMetrics = new KafkaClientMetrics(producer);
+    consumerMetrics.bindTo(metrics.registry());
+    producerMetrics.bindTo(metrics.registry());
   }
 
   static Properties consumerProperties(InferenceConfig config, Properties kafka) {
@@ -206,6 +214,8 @@ final class PredictionLoop extends ClientThreadWork {
   @Override
   void cleanup() {
     failHttp(new UnavailableException("the prediction loop is stopped"));
+    consumerMetrics.close();
+    producerMetrics.close();
     try {
       consumer.close(Duration.ofSeconds(5));
     } finally {

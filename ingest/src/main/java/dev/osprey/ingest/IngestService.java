@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
@@ -39,6 +40,7 @@ public final class IngestService implements AutoCloseable {
   private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
   private KafkaStreams streams;
   private boolean closed;
+  private KafkaStreamsMetrics streamsMetrics;
 
   public IngestService(IngestConfig config, Topics topics, IngestMetrics metrics) {
     this.config = Objects.requireNonNull(config, "config");
@@ -77,6 +79,9 @@ public final class IngestService implements AutoCloseable {
     IngestTopology.build(builder, topics, config, metrics);
     Properties props = streamsConfig();
     streams = new KafkaStreams(builder.build(props), props);
+    // Kafka Streams' and its clients' own metrics beside Osprey's (closed with the streams)
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(metrics.registry());
     CountDownLatch settled = new CountDownLatch(1);
     streams.setStateListener(
         (now, before) -> {
@@ -161,6 +166,9 @@ public final class IngestService implements AutoCloseable {
       return;
     }
     closed = true;
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
     if (streams != null) {
       streams.close(CLOSE_TIMEOUT);
     }

@@ -171,6 +171,9 @@ class IngestServiceIT {
       // Counters are not transactional: a retried batch may count twice, never less.
       assertTrue(registry.get(IngestMetrics.VALIDATED).tag("topic", topics.samplesRaw().name()).counter().count() >= 10_000);
       assertTrue(registry.get(IngestMetrics.REJECTED).tag("reason", "duplicate-id").counter().count() >= 111);
+      // Kafka Streams' own metrics are bound beside Osprey's
+      assertTrue(registry.getMeters().stream().anyMatch(m -> m.getId().getName().startsWith("kafka.stream.")),
+          "Kafka Streams metrics bound");
     }
   }
 

@@ -119,8 +119,10 @@ public final class PredictionWatch {
         if (now >= nextReport && !last && records > 0) {
           Tally t = tally();
           double seconds = (now - start) / 1e9;
-          out.printf(Locale.ROOT, "  live %5.1f s: %6d predictions (%5.0f/s now), online accuracy %.4f on %d labelled%n",
-              seconds, t.predictions(), (t.predictions() - lastCount) / ((now - lastTime) / 1e9), t.accuracy(), t.labelled());
+          String accuracy = t.labelled() == 0 ? "- (no labels yet)"
+              : String.format(Locale.ROOT, "%.4f on %d labelled", t.accuracy(), t.labelled());
+          out.printf(Locale.ROOT, "  live %5.1f s: %6d predictions (%5.0f/s now), online accuracy %s%n",
+              seconds, t.predictions(), (t.predictions() - lastCount) / ((now - lastTime) / 1e9), accuracy);
           lastCount = t.predictions();
           lastTime = now;
           nextReport = now + REPORT_EVERY.toNanos();

@@ -1,6 +1,5 @@
 package dev.osprey.inference;
 
-import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.registry.FileRoles;
@@ -8,6 +7,7 @@ import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.runtime.DjlModelDirectory;
 import dev.osprey.model.runtime.OnnxPredictors;
 import dev.osprey.model.runtime.OrtConfig;
@@ -72,8 +72,8 @@ final class ModelLoader {
     AutoCloseable owner = null;
     try {
       if (config.runtime() == RuntimeKind.PYTORCH) {
-        DjlOfflineGuard.requireActive();
-        DjlModelDirectory dir = DjlModelDirectory.load(version.directory());
+        // the differentiable network the packager stored: NetworkSpec in the manifest + DJL params
+        DjlModelDirectory dir = PublishedNetwork.load(version);
         owner = dir;
         predictor = dir.newPredictor();
         precision = InferenceConfig.PRECISION_FP32;
@@ -84,7 +84,7 @@ final class ModelLoader {
           tensorRtUnavailable = true;
         }
       }
-    } catch (PredictorException | IOException e) {
+    } catch (PredictorException e) {
       closeQuietly(owner);
       throw new ModelLoadException("runtime " + config.runtime() + " cannot open " + manifest.ref() + ": " + e.getMessage(), e);
     }

@@ -5,7 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Model;
+import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.ModelActivation;
+import dev.osprey.model.InputSpec;
+import dev.osprey.model.arch.Architectures;
+import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.model.quant.CalibrationMethod;
+import dev.osprey.model.quant.QuantizationConfig;
+import dev.osprey.model.registry.Lineage;
+import dev.osprey.model.runtime.FixtureTrainer;
+import dev.osprey.model.runtime.ImageBatches;
+import dev.osprey.model.runtime.OnnxPredictor;
+import dev.osprey.model.runtime.OrtConfig;
+import dev.osprey.model.runtime.Predictions;
+import java.util.Map;
 import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
@@ -47,6 +61,39 @@ class ModelLoaderTest {
       m.release();
     }
     assertTrue(m.isClosed());
+  }
+
+  @Test
+  void pytorchRuntimeServesThePackagedNetworkLikeItsFp32Graph() throws Exception {
+    // a version as ModelPackager publishes it (network spec + DJL params beside the ONNX files)
+    ModelVersion packaged;
+    ImageDataset test = TestModels.test();
+    try (Model net = FixtureTrainer.train(Architectures.cnnStudent(10), TestModels.train(), InputSpec.mnist(), 100, 32,
+        0.05f, 3, s -> {})) {
+      packaged = new ModelPackager(registry).publish(new ModelPackager.Request(TestModels.NAME, Architectures.cnnStudent(10),
+          net, InputSpec.mnist(), TestModels.DIGITS, TestModels.train(), 200, QuantizationConfig.of(CalibrationMethod.MINMAX),
+          test, Map.of(), new Lineage(Map.of(), "fixture", 3, List.of(), 0), null, Map.of()), step -> {}).version();
+    }
+    int version = packaged.manifest().version();
+    LoadedModel torch = new ModelLoader(config.withRuntime(RuntimeKind.PYTORCH), registry, Clock.systemUTC())
+        .load(activation(version), null);
+    try (OnnxPredictor fp32 = OnnxPredictor.openCpu(packaged.file(FileRoles.FP32_ONNX), OrtConfig.cpu(1))) {
+      assertEquals(RuntimeKind.PYTORCH, torch.runtime());
+      assertEquals("fp32", torch.precision());
+      float[] x = ImageBatches.normalize(test, InputSpec.mnist(), 0, 200);
+      Predictions a = torch.predictor().predict(x, 200);
+      Predictions b = fp32.predict(x, 200);
+      for (int i = 0; i < 200; i++) {
+        assertEquals(b.argmax(i), a.argmax(i), "sample " + i);
+      }
+    } finally {
+      torch.release();
+    }
+    assertTrue(torch.isClosed());
+    // an inference-only version (no network, e.g. imported ONNX) cannot run on PyTorch
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> new ModelLoader(config.withRuntime(RuntimeKind.PYTORCH), registry, Clock.systemUTC()).load(activation(1), null));
+    assertTrue(e.getMessage().contains("no DJL network"), e.getMessage());
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.osprey.trainer;
 
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.arch.NetworkActivations;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.runtime.DjlModelDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,17 +71,9 @@ public final class TrainedModel implements AutoCloseable, LogitsFunction {
       throw new IOException("not a trained model directory (no " + RECORD_FILE + "): " + dir);
     }
     TrainingRecord record = JSON.readValue(json.toFile(), TrainingRecord.class);
-    Model model = Model.newInstance(record.spec().name(), ENGINE);
-    Block block = record.spec().build();
-    model.setBlock(block);
-    block.initialize(model.getNDManager(), DataType.FLOAT32, batchShape(record.spec(), 1));
-    try {
-      model.load(dir, PARAMS_PREFIX);
-    } catch (MalformedModelException e) {
-      model.close();
-      throw new IOException("parameters in " + dir + " do not match " + record.spec().name() + ": " + e.getMessage(), e);
-    }
-    return new TrainedModel(record.spec(), model, record);
+    // the same build-then-load the model module uses; this TrainedModel owns (and closes) the model
+    DjlModelDirectory loaded = DjlModelDirectory.load(record.spec(), dir, PARAMS_PREFIX);
+    return new TrainedModel(record.spec(), loaded.model(), record);
   }
 
   /** Writes parameters, {@code training.json} and (when there is history) {@code curves.png}. */

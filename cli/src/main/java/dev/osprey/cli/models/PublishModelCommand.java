@@ -87,7 +87,7 @@ public final class PublishModelCommand implements Callable<Integer> {
         (long) record.validationCount()), record.recipe(), record.hyperparameters().seed(), List.of(), record.history().size());
     Map<String, Double> extra = Map.of("validation_accuracy", record.bestValidationAccuracy(), "training_seconds", record.seconds());
     int samples = Math.min(s.calibrationSamples, calibration.size());
-    try (DjlModelDirectory model = DjlModelDirectory.load(trainedDir)) {
+    try (DjlModelDirectory model = DjlModelDirectory.load(record.spec(), trainedDir, DjlModelDirectory.PARAMS_PREFIX)) {
       ModelPackager.Request request = new ModelPackager.Request(name, model.spec(), model.model(), InputSpec.mnist(),
           labelsOf(record.dataset()), calibration, samples, QuantizationConfig.of(CalibrationMethod.parse(s.method)),
           reference, hyper, lineage, parent, extra);

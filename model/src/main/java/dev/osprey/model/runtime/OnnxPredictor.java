@@ -111,13 +111,7 @@ public final class OnnxPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException {
-    if (batchSize < 1 || normalizedBatch.length != batchSize * sampleSize) {
-      throw new IllegalArgumentException(
-          "batch of " + normalizedBatch.length + " floats does not hold " + batchSize + " samples of " + sampleSize);
-    }
-    long[] shape = new long[sampleShape.length + 1];
-    shape[0] = batchSize;
-    System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+    long[] shape = Predictor.batchShape(normalizedBatch, batchSize, sampleShape, sampleSize);
     try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(normalizedBatch), shape);
         OrtSession.Result result = session.run(Map.of(inputName, input))) {
       float[] logits = floats(result, logitsName);

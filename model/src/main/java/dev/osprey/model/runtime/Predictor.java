@@ -31,4 +31,21 @@ public interface Predictor extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * The input shape [batchSize, sampleShape...] of a batch, after checking the batch holds exactly
+   * {@code batchSize} samples (shared by the implementations' {@link #predict}).
+   *
+   * @throws IllegalArgumentException if it does not
+   */
+  static long[] batchShape(float[] normalizedBatch, int batchSize, long[] sampleShape, int sampleSize) {
+    if (batchSize < 1 || normalizedBatch.length != batchSize * sampleSize) {
+      throw new IllegalArgumentException(
+          "batch of " + normalizedBatch.length + " floats does not hold " + batchSize + " samples of " + sampleSize);
+    }
+    long[] shape = new long[sampleShape.length + 1];
+    shape[0] = batchSize;
+    System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+    return shape;
+  }
 }

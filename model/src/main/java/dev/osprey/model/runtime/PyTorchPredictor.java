@@ -45,13 +45,7 @@ public final class PyTorchPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] normalizedBatch, int batchSize) {
-    if (batchSize < 1 || normalizedBatch.length != batchSize * sampleSize) {
-      throw new IllegalArgumentException(
-          "batch of " + normalizedBatch.length + " floats does not hold " + batchSize + " samples of " + sampleSize);
-    }
-    long[] shape = new long[sampleShape.length + 1];
-    shape[0] = batchSize;
-    System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+    long[] shape = Predictor.batchShape(normalizedBatch, batchSize, sampleShape, sampleSize);
     try (NDManager m = manager.newSubManager()) {
       ParameterStore ps = new ParameterStore(m, false);
       NDList x = new NDList(m.create(normalizedBatch, new Shape(shape)));

@@ -1,9 +1,9 @@
 package dev.osprey.cli.demo;
 
+import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.EmbeddedKafkaBroker;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.topic.Topics;

@@ -1,6 +1,6 @@
 package dev.osprey.cli;
 
-import dev.osprey.core.kafka.EmbeddedKafkaBroker;
+import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import java.nio.file.Path;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
-import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.topic.DeadLetterHeaderNames;
 import dev.osprey.core.topic.Topics;

@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.event.Sample;
-import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
 import java.nio.file.Files;

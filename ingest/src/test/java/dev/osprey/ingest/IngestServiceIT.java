@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
@@ -12,7 +13,6 @@ import dev.osprey.core.event.Feedback;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
-import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.ingest.replay.JunkRecords;

@@ -1,9 +1,9 @@
 package dev.osprey.cli.demo;
 
+import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.EmbeddedKafkaBroker;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.topic.Topics;
@@ -32,13 +32,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * What {@code osprey demo} does, as steps a test also calls (so the README walkthrough cannot
@@ -118,7 +117,9 @@ public final class Demo implements AutoCloseable {
     inference = new InferenceService(config, registry, new ModelRegistry(options.registryDir()), clientProperties());
     inference.start();
     inference.activate(model.manifest().version(), "osprey demo", "serve the demo model");
-    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(inference::isReady);
+    if (!pollUntil(Duration.ofSeconds(60), Duration.ofMillis(50), inference::isReady)) {
+      throw new IllegalStateException("inference did not become ready within 60 s");
+    }
     InferenceService.ServingModel serving = inference.serving().orElseThrow();
     out.printf("[4/6] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
@@ -167,21 +168,20 @@ public final class Demo implements AutoCloseable {
     try (var samples = consumer(p, topics.samples().name());
         var feedback = consumer(p, topics.feedback().name());
         var dlq = consumer(p, topics.dlq().name())) {
-      try {
-        Awaitility.await().atMost(options.timeout()).pollInterval(Duration.ofMillis(100)).until(() -> {
-          for (ConsumerRecord<String, byte[]> r : samples.poll(Duration.ofMillis(200))) {
-            counts[0]++;
-            ids.add(r.key());
-          }
-          counts[1] += feedback.poll(Duration.ofMillis(50)).count();
-          for (ConsumerRecord<String, byte[]> r : dlq.poll(Duration.ofMillis(50))) {
-            counts[2]++;
-            reasons.merge(DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.REASON), 1, Integer::sum);
-          }
-          return counts[0] >= expected.samples() && counts[1] >= expected.feedback()
-              && counts[2] >= expected.junkTotal() && (watch == null || watch.tally().predictions() >= expected.samples());
-        });
-      } catch (ConditionTimeoutException e) {
+      boolean arrived = pollUntil(options.timeout(), Duration.ofMillis(100), () -> {
+        for (ConsumerRecord<String, byte[]> r : samples.poll(Duration.ofMillis(200))) {
+          counts[0]++;
+          ids.add(r.key());
+        }
+        counts[1] += feedback.poll(Duration.ofMillis(50)).count();
+        for (ConsumerRecord<String, byte[]> r : dlq.poll(Duration.ofMillis(50))) {
+          counts[2]++;
+          reasons.merge(DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.REASON), 1, Integer::sum);
+        }
+        return counts[0] >= expected.samples() && counts[1] >= expected.feedback()
+            && counts[2] >= expected.junkTotal() && (watch == null || watch.tally().predictions() >= expected.samples());
+      });
+      if (!arrived) {
         out.println("timed out after " + options.timeout() + " waiting for all records");
       }
     }
@@ -221,6 +221,26 @@ public final class Demo implements AutoCloseable {
   /** Prometheus text of this run's metrics (ingest counters etc.). */
   public String scrape() {
     return registry.scrape();
+  }
+
+  /**
+   * Checks {@code done} every {@code interval} until it holds or {@code timeout} has passed, on this
+   * thread (the condition polls Kafka consumers owned by it). False on timeout or interrupt.
+   */
+  private static boolean pollUntil(Duration timeout, Duration interval, BooleanSupplier done) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(interval.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   private KafkaConsumer<String, byte[]> consumer(Properties base, String topic) {

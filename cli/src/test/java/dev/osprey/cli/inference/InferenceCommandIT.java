@@ -3,11 +3,11 @@ package dev.osprey.cli.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.cli.OspreyCommand;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
-import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.model.runtime.RuntimeKind;

@@ -3,9 +3,9 @@ package dev.osprey.cli.ingest;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.cli.OspreyCommand;
 import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.KafkaBrokerExtension;
 import dev.osprey.core.topic.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;

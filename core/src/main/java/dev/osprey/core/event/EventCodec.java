@@ -4,10 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The one JSON codec for Osprey events. Encoding never fails for a valid record; decoding is
@@ -24,6 +27,9 @@ public final class EventCodec {
             // Producers may add fields we do not know yet; unknown fields are ignored, not fatal.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Map fields are immutable copies with no fixed order; sorted keys make an event's
+            // encoding reproducible byte for byte (golden fixtures, dedupe by hash).
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             // Python's json.dumps writes NaN/Infinity literals: parse them so the validator can
             // reject them with the precise reason (non-finite) rather than "not JSON".
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -57,27 +63,7 @@ public final class EventCodec {
     checkSchema(node, Sample.SCHEMA_VERSION);
     require(node, "id", JsonNode::isTextual);
     require(node, "timestamp", JsonNode::isIntegralNumber);
-    boolean hasTensor = node.hasNonNull("tensor");
-    boolean hasFeatures = node.hasNonNull("features");
-    if (hasTensor == hasFeatures) {
-      throw new InvalidEventException(
-          hasTensor ? RejectReason.INVALID_FIELD : RejectReason.MISSING_FIELD,
-          "exactly one of 'tensor' or 'features' must be set");
-    }
-    if (hasTensor) {
-      JsonNode t = node.get("tensor");
-      require(t, "dtype", JsonNode::isTextual, "tensor.");
-      require(t, "shape", JsonNode::isArray, "tensor.");
-      require(t, "data", JsonNode::isTextual, "tensor.");
-      String dtype = t.get("dtype").asText();
-      try {
-        DType.fromWire(dtype);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidEventException(RejectReason.UNKNOWN_DTYPE, e.getMessage());
-      }
-    } else if (!node.get("features").isObject()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'features' must be an object of numbers");
-    }
+    requireInput(node);
     if (node.get("id").asText().isBlank()) {
       throw new InvalidEventException(RejectReason.INVALID_FIELD, "'id' must not be blank");
     }
@@ -122,6 +108,73 @@ public final class EventCodec {
     return convert(node, ModelActivation.class);
   }
 
+  /** Decodes a training example (a sample joined with its label), input checked as a sample's. */
+  public LabeledSample decodeLabeledSample(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, LabeledSample.SCHEMA_VERSION);
+    requireAll(node, JsonNode::isTextual, "sampleId");
+    requireAll(node, JsonNode::isIntegralNumber, "label", "sampleTimestamp", "labelTimestamp", "timestamp");
+    optional(node, "labelSource", JsonNode::isTextual);
+    requireInput(node);
+    LabeledSample labeled = convert(node, LabeledSample.class);
+    SampleValidator.checkInput(labeled.tensor(), labeled.features());
+    return labeled;
+  }
+
+  /** Decodes a prediction scored against its label. */
+  public Outcome decodeOutcome(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Outcome.SCHEMA_VERSION);
+    requireAll(node, JsonNode::isTextual, "sampleId", "modelName");
+    requireAll(node, JsonNode::isIntegralNumber, "modelVersion", "predicted", "actual", "predictionTimestamp",
+        "labelTimestamp", "delayMillis", "timestamp");
+    requireAll(node, JsonNode::isBoolean, "correct");
+    requireAll(node, JsonNode::isNumber, "confidence", "labelProbability");
+    requireAll(node, JsonNode::isArray, "probabilities");
+    optional(node, "labelSource", JsonNode::isTextual);
+    return convert(node, Outcome.class);
+  }
+
+  /** Decodes a drift detector's report; {@code state} must be {@code ALARM} or {@code CLEAR}. */
+  public DriftReport decodeDriftReport(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, DriftReport.SCHEMA_VERSION);
+    requireAll(node, JsonNode::isTextual, "reportId", "modelName", "detector", "state");
+    requireAll(node, JsonNode::isIntegralNumber, "modelVersion", "windowSize", "samplesSeen", "timestamp");
+    requireAll(node, JsonNode::isNumber, "statistic", "threshold", "ertSamples");
+    optional(node, "onsetSampleId", JsonNode::isTextual);
+    optional(node, "onsetOffsets", JsonNode::isObject);
+    optional(node, "details", JsonNode::isObject);
+    String state = node.get("state").asText();
+    if (!state.equals(DriftReport.State.ALARM.name()) && !state.equals(DriftReport.State.CLEAR.name())) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'state' must be ALARM or CLEAR, got '" + state + "'");
+    }
+    return convert(node, DriftReport.class);
+  }
+
+  /** Decodes an explanation; the attributions must be a consistent, finite float32 tensor. */
+  public Explanation decodeExplanation(byte[] json) throws InvalidEventException {
+    JsonNode node = readTree(json);
+    checkSchema(node, Explanation.SCHEMA_VERSION);
+    requireAll(node, JsonNode::isTextual, "sampleId", "modelName", "runtime", "precision", "method", "trigger");
+    requireAll(node, JsonNode::isIntegralNumber, "modelVersion", "targetLabel", "predictionTimestamp", "timestamp");
+    requireAll(node, JsonNode::isArray, "topFeatures");
+    optional(node, "parameters", JsonNode::isObject);
+    optional(node, "timingsMillis", JsonNode::isObject);
+    optional(node, "completenessResidual", JsonNode::isNumber);
+    require(node, "attributions", JsonNode::isObject);
+    Tensor attributions = convert(requireTensor(node.get("attributions"), "attributions."), Tensor.class);
+    if (attributions.dtype() != DType.FLOAT32) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'attributions' must be float32");
+    }
+    SampleValidator.checkTensor(attributions, "attributions");
+    for (JsonNode top : node.get("topFeatures")) {
+      requireAll(top, JsonNode::isIntegralNumber, "index");
+      requireAll(top, JsonNode::isNumber, "value");
+    }
+    return convert(node, Explanation.class);
+  }
+
   /** Decodes any event record type without validation, e.g. from a topic that holds only valid events. */
   public <T> T decode(byte[] json, Class<T> type) {
     try {
@@ -146,6 +199,35 @@ public final class EventCodec {
     }
   }
 
+  /** Exactly one of {@code tensor} (with a known dtype) or {@code features} (an object) is set. */
+  private static void requireInput(JsonNode node) throws InvalidEventException {
+    boolean hasTensor = node.hasNonNull("tensor");
+    boolean hasFeatures = node.hasNonNull("features");
+    if (hasTensor == hasFeatures) {
+      throw new InvalidEventException(
+          hasTensor ? RejectReason.INVALID_FIELD : RejectReason.MISSING_FIELD,
+          "exactly one of 'tensor' or 'features' must be set");
+    }
+    if (hasTensor) {
+      requireTensor(node.get("tensor"), "tensor.");
+    } else if (!node.get("features").isObject()) {
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'features' must be an object of numbers");
+    }
+  }
+
+  /** A tensor object's fields are present with the right types and its dtype is known. */
+  private static JsonNode requireTensor(JsonNode t, String path) throws InvalidEventException {
+    require(t, "dtype", JsonNode::isTextual, path);
+    require(t, "shape", JsonNode::isArray, path);
+    require(t, "data", JsonNode::isTextual, path);
+    try {
+      DType.fromWire(t.get("dtype").asText());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidEventException(RejectReason.UNKNOWN_DTYPE, e.getMessage());
+    }
+    return t;
+  }
+
   private static void checkSchema(JsonNode node, int supported) throws InvalidEventException {
     require(node, "schemaVersion", JsonNode::isIntegralNumber);
     int v = node.get("schemaVersion").asInt();
@@ -167,13 +249,25 @@ public final class EventCodec {
     }
   }
 
-  private static void require(JsonNode node, String field, java.util.function.Predicate<JsonNode> type)
-      throws InvalidEventException {
+  private static void require(JsonNode node, String field, Predicate<JsonNode> type) throws InvalidEventException {
     require(node, field, type, "");
   }
 
+  private static void requireAll(JsonNode node, Predicate<JsonNode> type, String... fields) throws InvalidEventException {
+    for (String field : fields) {
+      require(node, field, type, "");
+    }
+  }
+
+  /** An optional field, when present and not null, has the right type. */
+  private static void optional(JsonNode node, String field, Predicate<JsonNode> type) throws InvalidEventException {
+    if (node.hasNonNull(field)) {
+      require(node, field, type, "");
+    }
+  }
+
   private static void require(
-      JsonNode node, String field, java.util.function.Predicate<JsonNode> type, String path)
+      JsonNode node, String field, Predicate<JsonNode> type, String path)
       throws InvalidEventException {
     JsonNode v = node.get(field);
     if (v == null || v.isNull()) {
@@ -188,6 +282,10 @@ public final class EventCodec {
   private <T> T convert(JsonNode node, Class<T> type) throws InvalidEventException {
     try {
       return mapper.treeToValue(node, type);
+    } catch (ValueInstantiationException e) {
+      // A record's constructor refused the values: its message names the field and the rule.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new InvalidEventException(RejectReason.INVALID_FIELD, firstLine(cause.getMessage()));
     } catch (IOException | IllegalArgumentException e) {
       throw new InvalidEventException(RejectReason.INVALID_FIELD, firstLine(e.getMessage()));
     }

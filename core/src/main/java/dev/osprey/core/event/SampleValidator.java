@@ -1,5 +1,7 @@
 package dev.osprey.core.event;
 
+import java.util.Map;
+
 /**
  * Turns raw bytes into a valid {@link Sample} or says why not: size limit, structure (via
  * {@link EventCodec}), data length matching the shape, finite values.
@@ -34,39 +36,51 @@ public final class SampleValidator {
 
   /** Semantic checks on an already decoded sample. */
   public static void check(Sample s) throws InvalidEventException {
-    if (s.tensor() != null) {
-      Tensor t = s.tensor();
-      if (t.shape().isEmpty()) {
-        throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, "tensor.shape must not be empty");
-      }
-      long n = t.elementCount();
-      if (n <= 0) {
-        throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, "tensor.shape " + t.shape() + " has no elements");
-      }
-      long expected = n * t.dtype().bytes();
-      if (t.data().length != expected) {
-        throw new InvalidEventException(
-            RejectReason.SHAPE_MISMATCH,
-            "tensor.data is " + t.data().length + " bytes but shape " + t.shape() + " of "
-                + t.dtype().wireName() + " needs " + expected);
-      }
-      if (t.dtype() == DType.FLOAT32) {
-        float[] v = t.toFloats();
-        for (int i = 0; i < v.length; i++) {
-          if (!Float.isFinite(v[i])) {
-            throw new InvalidEventException(RejectReason.NON_FINITE, "tensor element " + i + " is " + v[i]);
-          }
-        }
-      }
+    checkInput(s.tensor(), s.features());
+  }
+
+  /** Checks a model input: the tensor when set, otherwise the features. */
+  static void checkInput(Tensor tensor, Map<String, Double> features) throws InvalidEventException {
+    if (tensor != null) {
+      checkTensor(tensor, "tensor");
     } else {
-      if (s.features().isEmpty()) {
-        throw new InvalidEventException(RejectReason.MISSING_FIELD, "'features' is empty");
-      }
-      for (var e : s.features().entrySet()) {
-        if (e.getValue() == null || !Double.isFinite(e.getValue())) {
-          throw new InvalidEventException(
-              RejectReason.NON_FINITE, "feature '" + e.getKey() + "' is " + e.getValue());
+      checkFeatures(features);
+    }
+  }
+
+  /** Data length matches the shape, and float32 elements are finite; {@code field} names it in errors. */
+  static void checkTensor(Tensor t, String field) throws InvalidEventException {
+    if (t.shape().isEmpty()) {
+      throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, field + ".shape must not be empty");
+    }
+    long n = t.elementCount();
+    if (n <= 0) {
+      throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, field + ".shape " + t.shape() + " has no elements");
+    }
+    long expected = n * t.dtype().bytes();
+    if (t.data().length != expected) {
+      throw new InvalidEventException(
+          RejectReason.SHAPE_MISMATCH,
+          field + ".data is " + t.data().length + " bytes but shape " + t.shape() + " of "
+              + t.dtype().wireName() + " needs " + expected);
+    }
+    if (t.dtype() == DType.FLOAT32) {
+      float[] v = t.toFloats();
+      for (int i = 0; i < v.length; i++) {
+        if (!Float.isFinite(v[i])) {
+          throw new InvalidEventException(RejectReason.NON_FINITE, field + " element " + i + " is " + v[i]);
         }
+      }
+    }
+  }
+
+  private static void checkFeatures(Map<String, Double> features) throws InvalidEventException {
+    if (features.isEmpty()) {
+      throw new InvalidEventException(RejectReason.MISSING_FIELD, "'features' is empty");
+    }
+    for (var e : features.entrySet()) {
+      if (e.getValue() == null || !Double.isFinite(e.getValue())) {
+        throw new InvalidEventException(RejectReason.NON_FINITE, "feature '" + e.getKey() + "' is " + e.getValue());
       }
     }
   }

@@ -1,8 +1,12 @@
 package dev.osprey.core.topic;
 
+import dev.osprey.core.event.DriftReport;
 import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.Explanation;
 import dev.osprey.core.event.Feedback;
+import dev.osprey.core.event.LabeledSample;
 import dev.osprey.core.event.ModelActivation;
+import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import java.util.List;
@@ -13,7 +17,8 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The topic catalogue. Every topic is declared once here with its name and serdes. Names are
  * {@code <prefix>osprey.<name>}; the prefix (default empty) lets several deployments share a
- * cluster. Keys are sample ids everywhere, so all topics co-partition.
+ * cluster. Keys are sample ids (except {@code models}: the model name, and {@code drift}:
+ * {@code <modelName>/<detector>}), so the sample topics co-partition.
  *
  * <p>Raw topics carry bytes: they may hold anything a producer wrote, and ingest decides.
  */
@@ -27,10 +32,10 @@ public final class Topics {
   private final Topic<String, Feedback> feedback;
   private final Topic<String, byte[]> dlq;
   private final Topic<String, Prediction> predictions;
-  private final Topic<String, byte[]> labeled;
-  private final Topic<String, byte[]> outcomes;
-  private final Topic<String, byte[]> drift;
-  private final Topic<String, byte[]> explanations;
+  private final Topic<String, LabeledSample> labeled;
+  private final Topic<String, Outcome> outcomes;
+  private final Topic<String, DriftReport> drift;
+  private final Topic<String, Explanation> explanations;
   private final Topic<String, ModelActivation> models;
 
   /**
@@ -51,11 +56,14 @@ public final class Topics {
     feedback = new Topic<>(name("feedback"), false, key, new JsonSerde<>(codec, Feedback.class));
     dlq = new Topic<>(name("dlq"), false, key, bytes);
     predictions = new Topic<>(name("predictions"), false, key, new JsonSerde<>(codec, Prediction.class));
-    // Later services refine these value serdes with their own event records.
-    labeled = new Topic<>(name("labeled"), false, key, bytes);
-    outcomes = new Topic<>(name("outcomes"), false, key, bytes);
-    drift = new Topic<>(name("drift"), false, key, bytes);
-    explanations = new Topic<>(name("explanations"), false, key, bytes);
+    // Decoded strictly: an event the codec does not accept (an unknown schema version, a broken
+    // invariant) fails deserialization with the codec's reason instead of being half-read.
+    labeled = new Topic<>(name("labeled"), false, key, new JsonSerde<>(codec, LabeledSample.class, codec::decodeLabeledSample));
+    outcomes = new Topic<>(name("outcomes"), false, key, new JsonSerde<>(codec, Outcome.class, codec::decodeOutcome));
+    // Keyed by <modelName>/<detector> (DriftReport.key()), not by sample id.
+    drift = new Topic<>(name("drift"), false, key, new JsonSerde<>(codec, DriftReport.class, codec::decodeDriftReport));
+    explanations =
+        new Topic<>(name("explanations"), false, key, new JsonSerde<>(codec, Explanation.class, codec::decodeExplanation));
     // Compacted: the latest record per key is the production model, read by every starting service.
     models = new Topic<>(name("models"), true, key, new JsonSerde<>(codec, ModelActivation.class));
   }
@@ -97,19 +105,19 @@ public final class Topics {
     return predictions;
   }
 
-  public Topic<String, byte[]> labeled() {
+  public Topic<String, LabeledSample> labeled() {
     return labeled;
   }
 
-  public Topic<String, byte[]> outcomes() {
+  public Topic<String, Outcome> outcomes() {
     return outcomes;
   }
 
-  public Topic<String, byte[]> drift() {
+  public Topic<String, DriftReport> drift() {
     return drift;
   }
 
-  public Topic<String, byte[]> explanations() {
+  public Topic<String, Explanation> explanations() {
     return explanations;
   }
 

@@ -1,10 +1,10 @@
 package dev.osprey.inference.bench;
 
+import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
-import dev.osprey.core.kafka.EmbeddedKafkaBroker;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;

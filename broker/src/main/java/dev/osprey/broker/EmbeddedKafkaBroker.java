@@ -1,4 +1,4 @@
-package dev.osprey.core.kafka;
+package dev.osprey.broker;
 
 import java.io.IOException;
 import java.io.OutputStream;

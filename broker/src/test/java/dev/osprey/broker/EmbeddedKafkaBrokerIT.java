@@ -1,9 +1,10 @@
-package dev.osprey.core.kafka;
+package dev.osprey.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.osprey.core.kafka;
+package dev.osprey.broker;
 
+import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import java.io.IOException;
 import java.util.Properties;
@@ -13,6 +14,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * temp dir), started before all tests and closed after them.
  *
  * <pre>{@code @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();}</pre>
+ *
+ * <p>It lives in this module's test-jar, so JUnit and the broker never reach a production jar. A
+ * module whose tests need it declares, both at test scope, {@code osprey-broker} (the broker and
+ * Kafka's server on the test classpath) and {@code osprey-broker} with {@code <type>test-jar</type>}.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCallback {
   private EmbeddedKafkaBroker broker;

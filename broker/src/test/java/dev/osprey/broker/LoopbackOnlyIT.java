@@ -1,8 +1,9 @@
-package dev.osprey.core.kafka;
+package dev.osprey.broker;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.core.kafka.TopicAdmin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

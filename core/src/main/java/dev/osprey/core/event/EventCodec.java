@@ -78,9 +78,7 @@ public final class EventCodec {
     } else if (!node.get("features").isObject()) {
       throw new InvalidEventException(RejectReason.INVALID_FIELD, "'features' must be an object of numbers");
     }
-    if (node.get("id").asText().isBlank()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'id' must not be blank");
-    }
+    SampleIds.check("id", node.get("id").asText());
     return convert(node, Sample.class);
   }
 
@@ -91,7 +89,7 @@ public final class EventCodec {
     require(node, "sampleId", JsonNode::isTextual);
     require(node, "label", JsonNode::isIntegralNumber);
     require(node, "timestamp", JsonNode::isIntegralNumber);
-    requireNonBlank(node, "sampleId");
+    SampleIds.check("sampleId", node.get("sampleId").asText());
     requireAtLeast(node, "label", 0);
     return convert(node, Feedback.class);
   }

@@ -64,9 +64,7 @@ public final class EventCodec {
     require(node, "id", JsonNode::isTextual);
     require(node, "timestamp", JsonNode::isIntegralNumber);
     requireInput(node);
-    if (node.get("id").asText().isBlank()) {
-      throw new InvalidEventException(RejectReason.INVALID_FIELD, "'id' must not be blank");
-    }
+    SampleIds.check("id", node.get("id").asText());
     return convert(node, Sample.class);
   }
 
@@ -77,7 +75,7 @@ public final class EventCodec {
     require(node, "sampleId", JsonNode::isTextual);
     require(node, "label", JsonNode::isIntegralNumber);
     require(node, "timestamp", JsonNode::isIntegralNumber);
-    requireNonBlank(node, "sampleId");
+    SampleIds.check("sampleId", node.get("sampleId").asText());
     requireAtLeast(node, "label", 0);
     return convert(node, Feedback.class);
   }

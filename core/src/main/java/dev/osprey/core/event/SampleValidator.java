@@ -34,8 +34,12 @@ public final class SampleValidator {
     return s;
   }
 
+  /** Most dimensions a sample tensor may declare; images and feature vectors need 1 to 4. */
+  public static final int MAX_RANK = 8;
+
   /** Semantic checks on an already decoded sample. */
   public static void check(Sample s) throws InvalidEventException {
+    SampleIds.check("id", s.id());
     checkInput(s.tensor(), s.features());
   }
 
@@ -53,11 +57,29 @@ public final class SampleValidator {
     if (t.shape().isEmpty()) {
       throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, field + ".shape must not be empty");
     }
+    if (t.shape().size() > MAX_RANK) {
+      throw new InvalidEventException(
+          RejectReason.SHAPE_MISMATCH, field + ".shape has " + t.shape().size() + " dimensions, limit is " + MAX_RANK);
+    }
+    for (int d : t.shape()) {
+      // No dimension can exceed the element count the data could hold: rejects absurd shapes
+      // before any product is formed.
+      if (d > t.data().length) {
+        throw new InvalidEventException(RejectReason.SHAPE_MISMATCH,
+            field + ".shape " + t.shape() + " has dimension " + d + " larger than the " + t.data().length + " data bytes");
+      }
+    }
     long n = t.elementCount();
     if (n <= 0) {
-      throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, field + ".shape " + t.shape() + " has no elements");
+      throw new InvalidEventException(
+          RejectReason.SHAPE_MISMATCH, field + ".shape " + t.shape() + " has no elements or overflows");
     }
-    long expected = n * t.dtype().bytes();
+    long expected;
+    try {
+      expected = Math.multiplyExact(n, (long) t.dtype().bytes());
+    } catch (ArithmeticException overflow) {
+      throw new InvalidEventException(RejectReason.SHAPE_MISMATCH, field + ".shape " + t.shape() + " overflows");
+    }
     if (t.data().length != expected) {
       throw new InvalidEventException(
           RejectReason.SHAPE_MISMATCH,

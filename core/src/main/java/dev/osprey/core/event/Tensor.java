@@ -19,14 +19,22 @@ public record Tensor(DType dtype, List<Integer> shape, byte[] data) {
     shape = shape == null ? null : List.copyOf(shape);
   }
 
-  /** Number of elements the shape declares; -1 if a dimension is negative. */
+  /**
+   * Number of elements the shape declares; -1 if a dimension is negative or the product overflows a
+   * long (a hostile shape such as {@code [26983373, 218641, 31267408]} must not wrap around to a
+   * small positive count).
+   */
   public long elementCount() {
     long n = 1;
     for (int d : shape) {
       if (d < 0) {
         return -1;
       }
-      n *= d;
+      try {
+        n = Math.multiplyExact(n, (long) d);
+      } catch (ArithmeticException overflow) {
+        return -1;
+      }
     }
     return n;
   }

@@ -44,7 +44,6 @@ import java.util.function.IntConsumer;
  * and entropy only). Stateless; safe to share.
  */
 public final class QdqQuantizer {
-  private static final Set<String> QUANTIZABLE = Set.of("Conv", "Gemm", "MatMul");
   private static final int MIN_OPSET = 13; // per-axis DequantizeLinear
 
   private final QuantizationConfig config;
@@ -77,7 +76,7 @@ public final class QdqQuantizer {
     // 1. which activation tensors get a QDQ pair
     Set<String> activations = new LinkedHashSet<>();
     for (NodeProto n : g.getNodeList()) {
-      if (!QUANTIZABLE.contains(n.getOpType())) {
+      if (!config.quantizes(n.getOpType(), n.getName())) {
         continue;
       }
       int dataInputs = n.getOpType().equals("MatMul") ? 2 : n.getOpType().equals("Gemm") ? 2 : 1;
@@ -131,7 +130,7 @@ public final class QdqQuantizer {
           nb.setInput(i, dq(nb.getInput(i)));
         }
       }
-      if (QUANTIZABLE.contains(n.getOpType()) && n.getInputCount() >= 2 && isFloat(inits.get(n.getInput(1)))
+      if (config.quantizes(n.getOpType(), n.getName()) && n.getInputCount() >= 2 && isFloat(inits.get(n.getInput(1)))
           && activations.contains(n.getInput(0))) {
         String wName = n.getInput(1);
         int axis = weightAxis(n, inits.get(wName));

@@ -88,6 +88,11 @@ public final class OnnxPredictor implements Predictor {
       if (config.profilingPrefix() != null) {
         opts.enableProfiling(config.profilingPrefix().toString());
       }
+      if (!config.disabledOptimizers().isEmpty()) {
+        // ORT's session config key (onnxruntime_session_options_config_keys.h): comma-separated names.
+        opts.addConfigEntry("optimization.disable_specified_optimizers",
+            String.join(",", new java.util.TreeSet<>(config.disabledOptimizers())));
+      }
       if (trt != null) {
         try (OrtTensorRTProviderOptions trtOpts = new OrtTensorRTProviderOptions(trt.deviceId())) {
           for (Map.Entry<String, String> e : trt.toProviderOptions().entrySet()) {

@@ -33,6 +33,12 @@ public record OrtConfig(
     disabledOptimizers = java.util.Set.copyOf(disabledOptimizers == null ? java.util.Set.of() : disabledOptimizers);
   }
 
+  /** Settings with every ORT optimizer enabled. */
+  public OrtConfig(int intraOpThreads, int interOpThreads, OptLevel optimization, Path optimizedModelPath,
+      Path profilingPrefix) {
+    this(intraOpThreads, interOpThreads, optimization, optimizedModelPath, profilingPrefix, java.util.Set.of());
+  }
+
   /** All optimizations, the given intra-op threads, one inter-op thread. */
   public static OrtConfig cpu(int intraOpThreads) {
     return new OrtConfig(intraOpThreads, 1, OptLevel.ALL_OPT, null, null, java.util.Set.of());

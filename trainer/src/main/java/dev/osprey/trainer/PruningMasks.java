@@ -1,5 +1,6 @@
 package dev.osprey.trainer;
 
+import dev.osprey.model.runtime.DjlNetwork;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -36,7 +37,7 @@ public final class PruningMasks {
    *
    * @throws IllegalArgumentException if sparsity is outside [0, 1)
    */
-  public static PruningMasks magnitude(TrainedModel net, float sparsity) {
+  public static PruningMasks magnitude(DjlNetwork net, float sparsity) {
     if (sparsity < 0 || sparsity >= 1) {
       throw new IllegalArgumentException("sparsity must be in [0, 1), got " + sparsity);
     }

@@ -1,5 +1,6 @@
 package dev.osprey.trainer;
 
+import dev.osprey.model.runtime.DjlNetwork;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -22,7 +23,7 @@ class DistillationLossTest {
 
   @BeforeAll
   static void open() {
-    manager = NDManager.newBaseManager(TrainedModel.ENGINE);
+    manager = NDManager.newBaseManager(DjlNetwork.ENGINE);
   }
 
   @AfterAll

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.djl.DjlOfflineGuard;
-import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.trainer.pipeline.ModelPackager;
 import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;

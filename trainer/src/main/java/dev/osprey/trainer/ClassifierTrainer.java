@@ -1,6 +1,5 @@
 package dev.osprey.trainer;
 
-import dev.osprey.model.runtime.ImageBatches;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -16,6 +15,7 @@ import dev.osprey.core.data.ImageDataset;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.runtime.DjlNetwork;
+import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
 import dev.osprey.model.runtime.PredictorException;
@@ -25,10 +25,10 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.function.Predicate;
 import me.tongfei.progressbar.ProgressBar;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training loop shared by all recipes: Adam with L2 weight decay, linear warmup then cosine

@@ -1,12 +1,12 @@
 package dev.osprey.trainer;
 
-import dev.osprey.model.runtime.DjlNetwork;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.osprey.model.net.LayerSpec;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.runtime.DjlNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

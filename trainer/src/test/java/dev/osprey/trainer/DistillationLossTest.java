@@ -1,6 +1,5 @@
 package dev.osprey.trainer;
 
-import dev.osprey.model.runtime.DjlNetwork;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.runtime.DjlNetwork;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

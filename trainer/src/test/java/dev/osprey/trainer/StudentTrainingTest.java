@@ -1,6 +1,5 @@
 package dev.osprey.trainer;
 
-import dev.osprey.model.runtime.ImageBatches;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +11,7 @@ import dev.osprey.model.InputSpec;
 import dev.osprey.model.Softmax;
 import dev.osprey.model.arch.Architectures;
 import dev.osprey.model.runtime.DjlNetwork;
+import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.PyTorchPredictor;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
 import dev.osprey.model.publish.PublishedNetwork;
-import dev.osprey.model.runtime.DjlModelDirectory;
+import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.runtime.OnnxPredictors;
 import dev.osprey.model.runtime.OrtConfig;
 import dev.osprey.model.runtime.Predictions;
@@ -73,7 +73,7 @@ final class ModelLoader {
     try {
       if (config.runtime() == RuntimeKind.PYTORCH) {
         // the differentiable network the packager stored: NetworkSpec in the manifest + DJL params
-        DjlModelDirectory dir = PublishedNetwork.load(version);
+        DjlNetwork dir = PublishedNetwork.load(version);
         owner = dir;
         predictor = dir.newPredictor();
         precision = InferenceConfig.PRECISION_FP32;

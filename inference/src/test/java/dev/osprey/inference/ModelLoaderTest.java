@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Model;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.arch.Architectures;
-import dev.osprey.model.publish.ModelPackager;
-import dev.osprey.model.quant.CalibrationMethod;
-import dev.osprey.model.quant.QuantizationConfig;
+import dev.osprey.model.onnx.OnnxExporter;
+import dev.osprey.model.publish.PublishedNetwork;
+import dev.osprey.model.registry.ModelDraft;
+import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.registry.Lineage;
 import dev.osprey.model.runtime.FixtureTrainer;
 import dev.osprey.model.runtime.ImageBatches;
@@ -65,14 +65,16 @@ class ModelLoaderTest {
 
   @Test
   void pytorchRuntimeServesThePackagedNetworkLikeItsFp32Graph() throws Exception {
-    // a version as ModelPackager publishes it (network spec + DJL params beside the ONNX files)
+    // a version with the network stored as the trainer's pipeline stores it (spec + DJL params beside the ONNX graph)
     ModelVersion packaged;
     ImageDataset test = TestModels.test();
-    try (Model net = FixtureTrainer.train(Architectures.cnnStudent(10), TestModels.train(), InputSpec.mnist(), 100, 32,
-        0.05f, 3, s -> {})) {
-      packaged = new ModelPackager(registry).publish(new ModelPackager.Request(TestModels.NAME, Architectures.cnnStudent(10),
-          net, InputSpec.mnist(), TestModels.DIGITS, TestModels.train(), 200, QuantizationConfig.of(CalibrationMethod.MINMAX),
-          test, Map.of(), new Lineage(Map.of(), "fixture", 3, List.of(), 0), null, Map.of()), step -> {}).version();
+    try (DjlNetwork net = DjlNetwork.of(Architectures.cnnStudent(10), FixtureTrainer.train(Architectures.cnnStudent(10),
+        TestModels.train(), InputSpec.mnist(), 100, 32, 0.05f, 3, s -> {}))) {
+      Path work = Files.createDirectories(tmp.resolve("packaged"));
+      Path fp32 = Files.write(work.resolve("model.fp32.onnx"), new OnnxExporter().export(net.spec(), net.block()).toByteArray());
+      ModelDraft.Builder draft = ModelDraft.builder().setName(TestModels.NAME).setInput(InputSpec.mnist()).setLabels(TestModels.DIGITS)
+          .setFile(FileRoles.FP32_ONNX, fp32).optLineage(new Lineage(Map.of(), "fixture", 3, List.of(), 0));
+      packaged = registry.publish(PublishedNetwork.addTo(draft, net, Map.of(), work).build());
     }
     int version = packaged.manifest().version();
     LoadedModel torch = new ModelLoader(config.withRuntime(RuntimeKind.PYTORCH), registry, Clock.systemUTC())

@@ -21,7 +21,7 @@ public record InputSpec(DType dtype, List<Integer> shape, float scale, float[] m
 
   /** MNIST-style greyscale 28x28 digits with the usual MNIST mean/std. */
   public static InputSpec mnist() {
-    return new InputSpec(DType.UINT8, List.of(1, 28, 28), 255f, new float[] {0.1307f}, new float[] {0.3081f});
+    return DatasetSchema.of("mnist", 28, 28, 10).input();
   }
 
   public InputSpec {

@@ -14,16 +14,21 @@ import ai.djl.training.optimizer.Optimizer;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.runtime.DjlNetwork;
+import dev.osprey.model.runtime.ImageBatches;
+import dev.osprey.model.runtime.Predictions;
+import dev.osprey.model.runtime.Predictor;
+import dev.osprey.model.runtime.PredictorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.function.Predicate;
 import me.tongfei.progressbar.ProgressBar;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training loop shared by all recipes: Adam with L2 weight decay, linear warmup then cosine
@@ -62,7 +67,7 @@ public final class ClassifierTrainer {
    * @param title shown in the progress bar
    */
   public Run fit(
-      TrainedModel net,
+      DjlNetwork net,
       ImageDataset train,
       Hyperparameters hp,
       Objective objective,
@@ -70,7 +75,7 @@ public final class ClassifierTrainer {
       PruningMasks masks,
       String title) {
     long start = System.nanoTime();
-    Engine.getEngine(TrainedModel.ENGINE).setRandomSeed(hp.seed());
+    Engine.getEngine(DjlNetwork.ENGINE).setRandomSeed(hp.seed());
     Random rng = new Random(hp.seed());
     ImageBatches batches = new ImageBatches(train, input);
     int[] all = ImageBatches.range(train.size());
@@ -115,7 +120,7 @@ public final class ClassifierTrainer {
     int classes = net.spec().classes();
     NDManager manager = net.manager();
     ParameterStore store = new ParameterStore(manager, false);
-    Shape inShape = TrainedModel.batchShape(net.spec(), hp.batchSize());
+    Shape inShape = DjlNetwork.batchShape(net.spec(), hp.batchSize());
     List<EpochStats> history = new ArrayList<>();
     float[][] best = null;
     int bestEpoch = 0;
@@ -144,8 +149,8 @@ public final class ClassifierTrainer {
                 teacherRows.add(rows);
               }
             } else {
-              for (LogitsFunction teacher : distill.teachers()) {
-                teacherRows.add(teacher.logits(x, to - from));
+              for (Predictor teacher : distill.teachers()) {
+                teacherRows.add(logitRows(teacher, x, to - from));
               }
             }
             soft = DistillationLoss.averageSoftTargets(teacherRows, distill.temperature());
@@ -156,7 +161,7 @@ public final class ClassifierTrainer {
             NDArray hard = scope.create(DistillationLoss.smoothedOneHot(labels, classes, hp.labelSmoothing()), new Shape(labels.length, classes));
             NDArray softTargets = soft == null ? null : scope.create(soft, new Shape(labels.length, classes));
             NDArray logits;
-            try (GradientCollector collector = Engine.getEngine(TrainedModel.ENGINE).newGradientCollector()) {
+            try (GradientCollector collector = Engine.getEngine(DjlNetwork.ENGINE).newGradientCollector()) {
               logits = forward(layers, trainable, store, in, true);
               NDArray loss = distill == null
                   ? DistillationLoss.crossEntropy(logits, hard)
@@ -207,17 +212,17 @@ public final class ClassifierTrainer {
   }
 
   /** Top-1 accuracy of {@code net} on {@code indices} of the batches' dataset, inference mode. */
-  public static double accuracy(TrainedModel net, ImageBatches batches, int[] indices) {
+  public static double accuracy(DjlNetwork net, ImageBatches batches, int[] indices) {
     return accuracy(layers(net), new ParameterStore(net.manager(), false), net, batches, indices);
   }
 
-  private static double accuracy(List<Block> layers, ParameterStore store, TrainedModel net, ImageBatches batches, int[] indices) {
+  private static double accuracy(List<Block> layers, ParameterStore store, DjlNetwork net, ImageBatches batches, int[] indices) {
     long correct = 0;
     boolean[] none = new boolean[layers.size()];
     for (int from = 0; from < indices.length; from += EVAL_BATCH) {
       int to = Math.min(indices.length, from + EVAL_BATCH);
       try (NDManager scope = net.manager().newSubManager()) {
-        NDArray in = scope.create(batches.batch(indices, from, to), TrainedModel.batchShape(net.spec(), to - from));
+        NDArray in = scope.create(batches.batch(indices, from, to), DjlNetwork.batchShape(net.spec(), to - from));
         correct += countCorrect(forward(layers, none, store, in, false), batches.labels(indices, from, to));
       }
     }
@@ -228,11 +233,11 @@ public final class ClassifierTrainer {
     int n = batches.data().size();
     int[] ordered = ImageBatches.range(n);
     List<float[][]> out = new ArrayList<>();
-    for (LogitsFunction teacher : distill.teachers()) {
+    for (Predictor teacher : distill.teachers()) {
       float[][] logits = new float[n][];
       for (int from = 0; from < n; from += EVAL_BATCH) {
         int to = Math.min(n, from + EVAL_BATCH);
-        float[][] rows = teacher.logits(batches.batch(ordered, from, to), to - from);
+        float[][] rows = logitRows(teacher, batches.batch(ordered, from, to), to - from);
         System.arraycopy(rows, 0, logits, from, to - from);
       }
       out.add(logits);
@@ -240,8 +245,23 @@ public final class ClassifierTrainer {
     return out;
   }
 
+  /** A teacher's logits for a batch, one row per sample. */
+  private static float[][] logitRows(Predictor teacher, float[] batch, int count) {
+    Predictions p;
+    try {
+      p = teacher.predict(batch, count);
+    } catch (PredictorException e) {
+      throw new IllegalStateException("teacher failed on a batch of " + count + ": " + e.getMessage(), e);
+    }
+    float[][] rows = new float[count][];
+    for (int i = 0; i < count; i++) {
+      rows[i] = p.logits(i);
+    }
+    return rows;
+  }
+
   /** The layers of all three stages in forward order. */
-  static List<Block> layers(TrainedModel net) {
+  static List<Block> layers(DjlNetwork net) {
     List<Block> out = new ArrayList<>();
     for (int stage = 0; stage < 3; stage++) {
       out.addAll(net.block().getChildren().get(stage).getValue().getChildren().values());
@@ -271,7 +291,7 @@ public final class ClassifierTrainer {
     return correct;
   }
 
-  private static float[][] snapshot(TrainedModel net) {
+  private static float[][] snapshot(DjlNetwork net) {
     List<Parameter> params = net.block().getParameters().values();
     float[][] copy = new float[params.size()][];
     for (int i = 0; i < copy.length; i++) {
@@ -280,7 +300,7 @@ public final class ClassifierTrainer {
     return copy;
   }
 
-  private static void restore(TrainedModel net, float[][] snapshot) {
+  private static void restore(DjlNetwork net, float[][] snapshot) {
     if (snapshot == null) {
       return;
     }

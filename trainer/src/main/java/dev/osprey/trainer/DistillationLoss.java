@@ -1,6 +1,7 @@
 package dev.osprey.trainer;
 
 import ai.djl.ndarray.NDArray;
+import dev.osprey.model.Softmax;
 import java.util.List;
 
 /**
@@ -56,25 +57,6 @@ public final class DistillationLoss {
     return out;
   }
 
-  /** softmax(z / T) of one row, computed stably. */
-  public static float[] softmax(float[] logits, float temperature) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float z : logits) {
-      max = Math.max(max, z / temperature);
-    }
-    double[] e = new double[logits.length];
-    double sum = 0;
-    for (int k = 0; k < logits.length; k++) {
-      e[k] = Math.exp(logits[k] / temperature - max);
-      sum += e[k];
-    }
-    float[] p = new float[logits.length];
-    for (int k = 0; k < logits.length; k++) {
-      p[k] = (float) (e[k] / sum);
-    }
-    return p;
-  }
-
   /**
    * Soft targets for a batch from several teachers: the average over teachers of softmax(z_t / T),
    * flattened row-major.
@@ -87,7 +69,7 @@ public final class DistillationLoss {
     float[] out = new float[n * k];
     for (float[][] teacher : teacherLogits) {
       for (int i = 0; i < n; i++) {
-        float[] p = softmax(teacher[i], temperature);
+        float[] p = Softmax.of(teacher[i], temperature);
         for (int c = 0; c < k; c++) {
           out[i * k + c] += p[c] / teacherLogits.size();
         }

@@ -1,5 +1,6 @@
 package dev.osprey.trainer;
 
+import dev.osprey.model.runtime.Predictor;
 import java.util.List;
 
 /** What the student is trained to match. */
@@ -10,9 +11,11 @@ public sealed interface Objective {
 
   /**
    * Hinton distillation from one teacher or the average of several teachers' soft targets. The
-   * teachers run in inference mode outside the gradient collector, so they get no gradients.
+   * teachers run in inference mode outside the gradient collector, so they get no gradients. Any
+   * {@link Predictor} can teach (a DJL network's PyTorch predictor, an ONNX graph); they must
+   * take the student's normalized input. The caller owns and closes them.
    */
-  record Distillation(List<LogitsFunction> teachers, float temperature, float alpha) implements Objective {
+  record Distillation(List<Predictor> teachers, float temperature, float alpha) implements Objective {
     public Distillation {
       teachers = List.copyOf(teachers);
       if (teachers.isEmpty()) {

@@ -6,6 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.osprey.model.net.LayerSpec;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.runtime.DjlNetwork;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ public final class PruningMasks {
    *
    * @throws IllegalArgumentException if sparsity is outside [0, 1)
    */
-  public static PruningMasks magnitude(TrainedModel net, float sparsity) {
+  public static PruningMasks magnitude(DjlNetwork net, float sparsity) {
     if (sparsity < 0 || sparsity >= 1) {
       throw new IllegalArgumentException("sparsity must be in [0, 1), got " + sparsity);
     }

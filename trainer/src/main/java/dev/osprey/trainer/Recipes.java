@@ -1,8 +1,12 @@
 package dev.osprey.trainer;
 
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.registry.Lineage;
+import dev.osprey.model.runtime.DjlNetwork;
+import dev.osprey.model.runtime.ImageBatches;
+import dev.osprey.model.runtime.Predictor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,53 +14,47 @@ import java.util.Map;
 
 /**
  * The training recipes: from scratch, distillation, fine-tuning with a new head, magnitude
- * pruning. Each returns the trained model with its {@link TrainingRecord}; the caller saves and
- * closes it.
+ * pruning. Each returns a {@link TrainedModel} (the network and its {@link TrainingRecord}, whose
+ * input spec and labels come from the training data's {@link DatasetSchema}); the caller saves
+ * and closes it.
  */
 public final class Recipes {
-  private final ClassifierTrainer trainer;
-  private final InputSpec input;
+  private final boolean showProgress;
 
-  public Recipes(InputSpec input, boolean showProgress) {
-    this.trainer = new ClassifierTrainer(input, showProgress);
-    this.input = input;
-  }
-
-  /** A trained model and how it was made. Closing it closes the model. */
-  public record Outcome(TrainedModel model, TrainingRecord record) implements AutoCloseable {
-    public void save(java.nio.file.Path dir) throws java.io.IOException {
-      model.save(dir, record);
-    }
-
-    @Override
-    public void close() {
-      model.close();
-    }
-  }
-
-  /** Trains {@code spec} from a seeded random initialization on hard labels. */
-  public Outcome fromScratch(String recipe, NetworkSpec spec, ImageDataset train, Hyperparameters hp) {
-    TrainedModel net = TrainedModel.create(spec, hp.seed());
-    ClassifierTrainer.Run run = trainer.fit(net, train, hp, new Objective.HardLabels(), 0, PruningMasks.none(), spec.name());
-    return new Outcome(net, record(recipe, spec, train, hp, run, List.of(), run.seconds(), Map.of()));
+  public Recipes(boolean showProgress) {
+    this.showProgress = showProgress;
   }
 
   /**
-   * Distills the teachers into a freshly initialized {@code student}.
+   * A distillation teacher: something that gives logits for the student's normalized input, and
+   * who it is for the student's lineage.
    *
-   * @param teacherNames recorded in training.json (e.g. the teachers' directories)
+   * @param logits e.g. a {@link DjlNetwork#newPredictor()}; owned and closed by the caller
+   * @param identity the registry version or trained directory it came from
    */
-  public Outcome distill(
-      NetworkSpec student, ImageDataset train, Hyperparameters hp, List<? extends LogitsFunction> teachers,
-      List<String> teacherNames, float temperature, float alpha) {
-    TrainedModel net = TrainedModel.create(student, hp.seed());
-    Objective.Distillation objective = new Objective.Distillation(List.copyOf(teachers), temperature, alpha);
-    ClassifierTrainer.Run run = trainer.fit(net, train, hp, objective, 0, PruningMasks.none(), student.name() + " T=" + temperature);
+  public record Teacher(Predictor logits, Lineage.Teacher identity) {}
+
+  /** Trains {@code spec} from a seeded random initialization on hard labels. */
+  public TrainedModel fromScratch(String recipe, NetworkSpec spec, ImageDataset train, Hyperparameters hp) {
+    DatasetSchema schema = DatasetSchema.of(train);
+    DjlNetwork net = DjlNetwork.create(spec, hp.seed());
+    ClassifierTrainer.Run run = trainer(schema).fit(net, train, hp, new Objective.HardLabels(), 0, PruningMasks.none(), spec.name());
+    return new TrainedModel(net, record(recipe, spec, schema, train, hp, run, List.of(), run.seconds(), List.of(), Map.of()));
+  }
+
+  /** Distills the teachers into a freshly initialized {@code student}; the record names the teachers. */
+  public TrainedModel distill(
+      NetworkSpec student, ImageDataset train, Hyperparameters hp, List<Teacher> teachers, float temperature, float alpha) {
+    DatasetSchema schema = DatasetSchema.of(train);
+    DjlNetwork net = DjlNetwork.create(student, hp.seed());
+    Objective.Distillation objective = new Objective.Distillation(teachers.stream().map(Teacher::logits).toList(), temperature, alpha);
+    ClassifierTrainer.Run run = trainer(schema).fit(net, train, hp, objective, 0, PruningMasks.none(), student.name() + " T=" + temperature);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("temperature", temperature);
     details.put("alpha", alpha);
-    details.put("teachers", teacherNames);
-    return new Outcome(net, record("distill", student, train, hp, run, List.of(), run.seconds(), details));
+    details.put("teachers", teachers.stream().map(t -> t.identity().toString()).toList());
+    List<Lineage.Teacher> identities = teachers.stream().map(Teacher::identity).toList();
+    return new TrainedModel(net, record("distill", student, schema, train, hp, run, List.of(), run.seconds(), identities, details));
   }
 
   /**
@@ -64,9 +62,11 @@ public final class Recipes {
    * it, or its first {@code frozenLayers} layers) for {@code hp.epochs()} epochs, then everything
    * unfrozen for {@code unfreezeEpochs} epochs at LR / 10. {@code base} is left unchanged.
    */
-  public Outcome fineTune(TrainedModel base, ImageDataset train, Hyperparameters hp, int classes, int frozenLayers, int unfreezeEpochs) {
+  public TrainedModel fineTune(DjlNetwork base, ImageDataset train, Hyperparameters hp, int classes, int frozenLayers, int unfreezeEpochs) {
     long start = System.nanoTime();
-    TrainedModel net = base.withNewHead(classes, hp.seed());
+    DatasetSchema schema = DatasetSchema.of(train.name(), train.rows(), train.cols(), classes);
+    ClassifierTrainer trainer = trainer(schema);
+    DjlNetwork net = base.withNewHead(classes, hp.seed());
     ClassifierTrainer.Run head = trainer.fit(net, train, hp, new Objective.HardLabels(), frozenLayers, PruningMasks.none(), "head");
     List<EpochStats> earlier = new ArrayList<>();
     ClassifierTrainer.Run last = head;
@@ -81,31 +81,38 @@ public final class Recipes {
     details.put("frozenLayers", frozenLayers);
     details.put("headEpochs", head.history().size());
     details.put("unfreezeEpochs", unfreezeEpochs);
-    return new Outcome(net, record("finetune", net.spec(), train, lastHp, last, earlier, (System.nanoTime() - start) / 1e9, details));
+    return new TrainedModel(net, record("finetune", net.spec(), schema, train, lastHp, last, earlier,
+        (System.nanoTime() - start) / 1e9, List.of(), details));
   }
 
   /**
    * Prunes {@code base} in place to {@code sparsity} (L1 magnitude, see {@link PruningMasks}) and
-   * fine-tunes it with the masks held.
+   * fine-tunes it with the masks held. The result owns {@code base}: close the result, not both.
    */
-  public Outcome prune(TrainedModel base, ImageDataset train, Hyperparameters hp, float sparsity) {
+  public TrainedModel prune(DjlNetwork base, ImageDataset train, Hyperparameters hp, float sparsity) {
+    DatasetSchema schema = DatasetSchema.of(train);
     PruningMasks masks = PruningMasks.magnitude(base, sparsity);
-    double afterPruning = ClassifierTrainer.accuracy(base, new ImageBatches(train, input), ImageBatches.range(Math.min(train.size(), 2000)));
-    ClassifierTrainer.Run run = trainer.fit(base, train, hp, new Objective.HardLabels(), 0, masks, base.spec().name() + " pruned");
+    double afterPruning = ClassifierTrainer.accuracy(base, new ImageBatches(train, schema.input()),
+        ImageBatches.range(Math.min(train.size(), 2000)));
+    ClassifierTrainer.Run run = trainer(schema).fit(base, train, hp, new Objective.HardLabels(), 0, masks, base.spec().name() + " pruned");
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("targetSparsity", sparsity);
     details.put("achievedSparsity", masks.achievedSparsity());
     details.put("prunableWeights", masks.prunableWeights());
     details.put("trainAccuracyRightAfterPruning", afterPruning);
-    return new Outcome(base, record("prune", base.spec(), train, hp, run, List.of(), run.seconds(), details));
+    return new TrainedModel(base, record("prune", base.spec(), schema, train, hp, run, List.of(), run.seconds(), List.of(), details));
+  }
+
+  private ClassifierTrainer trainer(DatasetSchema schema) {
+    return new ClassifierTrainer(schema.input(), showProgress);
   }
 
   private static TrainingRecord record(
-      String recipe, NetworkSpec spec, ImageDataset train, Hyperparameters hp, ClassifierTrainer.Run run,
-      List<EpochStats> earlier, double seconds, Map<String, Object> details) {
+      String recipe, NetworkSpec spec, DatasetSchema schema, ImageDataset train, Hyperparameters hp, ClassifierTrainer.Run run,
+      List<EpochStats> earlier, double seconds, List<Lineage.Teacher> teachers, Map<String, Object> details) {
     List<EpochStats> history = new ArrayList<>(earlier);
     history.addAll(run.history());
-    return new TrainingRecord(recipe, spec, hp, train.name(), run.trainCount(), run.validationCount(), history,
-        run.bestEpoch(), run.bestValidationAccuracy(), seconds, details);
+    return new TrainingRecord(recipe, spec, schema.input(), schema.labels(), hp, train.name(), run.trainCount(), run.validationCount(),
+        history, run.bestEpoch(), run.bestValidationAccuracy(), seconds, teachers, details);
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.runtime.DjlNetwork;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ class DistillationLossTest {
 
   @BeforeAll
   static void open() {
-    manager = NDManager.newBaseManager(TrainedModel.ENGINE);
+    manager = NDManager.newBaseManager(DjlNetwork.ENGINE);
   }
 
   @AfterAll

@@ -2,18 +2,22 @@ package dev.osprey.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.model.InputSpec;
+import dev.osprey.model.runtime.Predictions;
+import dev.osprey.model.runtime.Predictor;
+import dev.osprey.model.runtime.RuntimeKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The evaluator is engine-agnostic; a constant classifier gives every figure in closed form:
+ * The evaluator runs any {@link Predictor}; a constant classifier gives every figure in closed form:
  * it always says "1" with probability p, so accuracy = share of ones, ECE = |accuracy - p|.
  */
 class EvaluatorTest {
@@ -29,13 +33,7 @@ class EvaluatorTest {
     }
     // logits (0, z, 0, ...): p(1) = e^z / (e^z + 9); z = ln(27) gives p = 0.75
     float z = (float) Math.log(27);
-    LogitsFunction constant = (batch, count) -> {
-      float[][] out = new float[count][10];
-      for (float[] row : out) {
-        row[1] = z;
-      }
-      return out;
-    };
+    Predictor constant = new ConstantPredictor(z, 28 * 28);
     EvaluationReport r = new Evaluator(InputSpec.mnist(), 128).evaluate(constant, test, constant);
     double acc = (double) ones / test.size();
     assertEquals(acc, r.accuracy(), 1e-12);
@@ -50,9 +48,39 @@ class EvaluatorTest {
     assertTrue(r.latencyMsPerBatch() >= 0);
     assertNull(new Evaluator(InputSpec.mnist(), 500).evaluate(constant, test, null).agreement());
 
-    Evaluator.saveJson(r, dir.resolve("eval.json"));
-    Evaluator.savePng(r, dir.resolve("eval.png"));
-    assertTrue(Files.readString(dir.resolve("eval.json")).contains("\"ece\""));
-    assertTrue(Files.size(dir.resolve("eval.png")) > 5_000);
+    Evaluator.save(r, dir);
+    assertTrue(Files.readString(dir.resolve(Evaluator.REPORT_JSON)).contains("\"ece\""));
+    assertTrue(Files.size(dir.resolve(Evaluator.REPORT_PNG)) > 5_000);
+  }
+
+  @Test
+  void agreementCountsSamePicks() {
+    assertEquals(0.75, Evaluator.agreement(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 0}), 0.0);
+    assertThrows(IllegalArgumentException.class, () -> Evaluator.agreement(new int[] {1}, new int[] {1, 2}));
+  }
+
+  /** Says class 1 with logit z (0 for the other nine) for every sample. */
+  private record ConstantPredictor(float z, int sampleSize) implements Predictor {
+    @Override
+    public Predictions predict(float[] normalizedBatch, int batchSize) {
+      float[] logits = new float[batchSize * 10];
+      for (int i = 0; i < batchSize; i++) {
+        logits[i * 10 + 1] = z;
+      }
+      return new Predictions(batchSize, 10, logits, 0, new float[0]);
+    }
+
+    @Override
+    public RuntimeKind activeRuntime() {
+      return RuntimeKind.PYTORCH;
+    }
+
+    @Override
+    public boolean isThreadSafe() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 }

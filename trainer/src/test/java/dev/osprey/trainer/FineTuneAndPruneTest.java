@@ -9,9 +9,9 @@ import ai.djl.nn.Parameter;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.djl.DjlOfflineGuard;
-import dev.osprey.model.InputSpec;
 import dev.osprey.model.arch.Architectures;
 import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.runtime.DjlNetwork;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +31,7 @@ class FineTuneAndPruneTest {
     small = new Datasets(Path.of("unused")).load("fixture:train").slice(0, 2000);
   }
 
-  private static List<float[]> stage(TrainedModel net, int stage) {
+  private static List<float[]> stage(DjlNetwork net, int stage) {
     return net.block().getChildren().get(stage).getValue().getParameters().values().stream()
         .map(p -> p.getArray().toFloatArray()).toList();
   }
@@ -39,14 +39,14 @@ class FineTuneAndPruneTest {
   @Test
   void frozenBackboneStaysBitIdenticalWhileTheHeadLearns() {
     Hyperparameters hp = Hyperparameters.defaults().withEpochs(1).withBatchSize(50).withValidationCount(200).withSeed(3);
-    Recipes recipes = new Recipes(InputSpec.mnist(), false);
-    try (TrainedModel base = TrainedModel.create(Architectures.cnnStudent(10), 5)) {
+    Recipes recipes = new Recipes(false);
+    try (DjlNetwork base = DjlNetwork.create(Architectures.cnnStudent(10), 5)) {
       List<float[]> features = stage(base, NetworkSpec.FEATURES);
       List<float[]> embedding = stage(base, NetworkSpec.EMBEDDING);
-      try (Recipes.Outcome tuned = recipes.fineTune(base, small, hp, 10, Integer.MAX_VALUE, 0)) {
-        TrainedModel net = tuned.model();
+      try (TrainedModel tuned = recipes.fineTune(base, small, hp, 10, Integer.MAX_VALUE, 0)) {
+        DjlNetwork net = tuned.network();
         List<float[]> headBefore;
-        try (TrainedModel sameSeedHead = base.withNewHead(10, hp.seed())) {
+        try (DjlNetwork sameSeedHead = base.withNewHead(10, hp.seed())) {
           headBefore = stage(sameSeedHead, NetworkSpec.HEAD);
         }
         assertStageEquals(features, stage(net, NetworkSpec.FEATURES));
@@ -65,9 +65,9 @@ class FineTuneAndPruneTest {
   @Test
   void unfreezingChangesTheBackbone() {
     Hyperparameters hp = Hyperparameters.defaults().withEpochs(1).withBatchSize(50).withValidationCount(200).withSeed(3);
-    try (TrainedModel base = TrainedModel.create(Architectures.cnnStudent(10), 5);
-        Recipes.Outcome tuned = new Recipes(InputSpec.mnist(), false).fineTune(base, small, hp, 10, Integer.MAX_VALUE, 1)) {
-      assertFalse(Arrays.equals(stage(base, NetworkSpec.FEATURES).get(0), stage(tuned.model(), NetworkSpec.FEATURES).get(0)));
+    try (DjlNetwork base = DjlNetwork.create(Architectures.cnnStudent(10), 5);
+        TrainedModel tuned = new Recipes(false).fineTune(base, small, hp, 10, Integer.MAX_VALUE, 1)) {
+      assertFalse(Arrays.equals(stage(base, NetworkSpec.FEATURES).get(0), stage(tuned.network(), NetworkSpec.FEATURES).get(0)));
       assertEquals(2, tuned.record().history().size());
       assertEquals(hp.learningRate() / 10, tuned.record().hyperparameters().learningRate(), 1e-9);
     }
@@ -76,12 +76,12 @@ class FineTuneAndPruneTest {
   @Test
   void pruningHitsTargetSparsityAndKeepsIt() {
     Hyperparameters hp = Hyperparameters.defaults().withEpochs(1).withBatchSize(50).withValidationCount(200).withSeed(3);
-    try (TrainedModel base = TrainedModel.create(Architectures.cnnStudent(10), 5);
-        Recipes.Outcome pruned = new Recipes(InputSpec.mnist(), false).prune(base, small, hp, 0.5f)) {
+    try (DjlNetwork base = DjlNetwork.create(Architectures.cnnStudent(10), 5);
+        TrainedModel pruned = new Recipes(false).prune(base, small, hp, 0.5f)) {
       double achieved = (double) pruned.record().details().get("achievedSparsity");
       assertEquals(0.5, achieved, 0.01);
       // 8 + 16 conv filters, half of each gone: whole filters are zero
-      float[] conv1 = stage(pruned.model(), NetworkSpec.FEATURES).get(0);
+      float[] conv1 = stage(pruned.network(), NetworkSpec.FEATURES).get(0);
       int zeroFilters = 0;
       for (int f = 0; f < 8; f++) {
         boolean allZero = true;

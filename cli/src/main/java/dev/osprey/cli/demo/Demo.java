@@ -15,7 +15,7 @@ import dev.osprey.ingest.replay.ReplayConfig;
 import dev.osprey.ingest.replay.ReplayProducer;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
-import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.trainer.pipeline.ModelPackager;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -1,22 +1,11 @@
 package dev.osprey.cli.models;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.data.Datasets;
-import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.InputSpec;
-import dev.osprey.model.publish.ModelPackager;
+import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.quant.CalibrationMethod;
-import dev.osprey.model.quant.QuantizationConfig;
-import dev.osprey.model.registry.Lineage;
-import dev.osprey.model.registry.ModelRegistry;
-import dev.osprey.model.runtime.DjlModelDirectory;
-import dev.osprey.trainer.TrainingRecord;
+import dev.osprey.trainer.pipeline.ModelPipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,6 +49,11 @@ public final class PublishModelCommand implements Callable<Integer> {
 
     @Option(names = "--parent", description = "Version this one succeeds (default: the latest version of the name, if any).")
     public Integer parent;
+
+    /** These settings for publishing as the next version of {@code name}. */
+    public ModelPipeline.Publication publication(String name) {
+      return new ModelPipeline.Publication(name, reference, calibration, calibrationSamples, CalibrationMethod.parse(method), parent);
+    }
   }
 
   @Option(names = "--data-dir", defaultValue = "data", description = "Dataset directory (default: ${DEFAULT-VALUE}).")
@@ -67,49 +61,11 @@ public final class PublishModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    publish(dir, name, registry.open(), settings, new Datasets(dataDir), spec.commandLine().getOut());
+    DjlOfflineGuard.install();
+    PrintWriter out = spec.commandLine().getOut();
+    new ModelPipeline(registry.open(), new Datasets(dataDir), out::println)
+        .run(ModelPipeline.Plan.fromDirectory(dir).optPublish(settings.publication(name)));
+    out.flush();
     return 0;
-  }
-
-  /** Publishes {@code trainedDir} as the next version of {@code name}; prints what it measured. */
-  public static ModelPackager.Published publish(
-      Path trainedDir, String name, ModelRegistry registry, Settings s, Datasets datasets, PrintWriter out)
-      throws Exception {
-    TrainingRecord record = new ObjectMapper().readValue(trainedDir.resolve(DjlModelDirectory.RECORD_FILE).toFile(), TrainingRecord.class);
-    ImageDataset calibration = datasets.load(s.calibration != null ? s.calibration : record.dataset());
-    ImageDataset reference = datasets.load(s.reference != null ? s.reference : testSplitOf(record.dataset()));
-    Integer parent = s.parent != null ? s.parent : (registry.latest(name).isPresent() ? registry.latest(name).getAsInt() : null);
-
-    Map<String, Object> hyper = new LinkedHashMap<>(new ObjectMapper().convertValue(record.hyperparameters(), Map.class));
-    hyper.put("recipe", record.recipe());
-    record.details().forEach((k, v) -> hyper.put("recipe." + k, v));
-    Lineage lineage = new Lineage(Map.of(record.dataset(), (long) record.trainCount(), record.dataset() + " (validation)",
-        (long) record.validationCount()), record.recipe(), record.hyperparameters().seed(), List.of(), record.history().size());
-    Map<String, Double> extra = Map.of("validation_accuracy", record.bestValidationAccuracy(), "training_seconds", record.seconds());
-    int samples = Math.min(s.calibrationSamples, calibration.size());
-    try (DjlModelDirectory model = DjlModelDirectory.load(record.spec(), trainedDir, DjlModelDirectory.PARAMS_PREFIX)) {
-      ModelPackager.Request request = new ModelPackager.Request(name, model.spec(), model.model(), InputSpec.mnist(),
-          labelsOf(record.dataset()), calibration, samples, QuantizationConfig.of(CalibrationMethod.parse(s.method)),
-          reference, hyper, lineage, parent, extra);
-      ModelPackager.Published p = new ModelPackager(registry).publish(request, step -> out.println("  " + step));
-      out.printf(Locale.ROOT, "published %s: %s accuracy int8 %.4f, fp32 %.4f, agreement %.4f; %d -> %d bytes; %s%n",
-          p.version().ref(), reference.name(), p.accuracyInt8(), p.accuracyFp32(), p.agreement(), p.fp32Bytes(), p.int8Bytes(),
-          p.version().directory());
-      out.flush();
-      return p;
-    }
-  }
-
-  /** Class names of the datasets Osprey trains on. */
-  static List<String> labelsOf(String dataset) {
-    if (dataset.startsWith("fashion-mnist")) {
-      return List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot");
-    }
-    return ModelPackager.Request.digitLabels();
-  }
-
-  /** mnist:train -> mnist:test, fixture:train -> fixture:test; anything else is used as is. */
-  static String testSplitOf(String dataset) {
-    return dataset.endsWith(":train") ? dataset.substring(0, dataset.length() - ":train".length()) + ":test" : dataset;
   }
 }

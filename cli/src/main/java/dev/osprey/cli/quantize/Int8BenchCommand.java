@@ -3,15 +3,16 @@ package dev.osprey.cli.quantize;
 import ai.djl.Model;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.net.LayerSpec;
 import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.quant.CalibrationMethod;
 import dev.osprey.model.quant.QuantizationConfig;
-import dev.osprey.model.runtime.DjlModelDirectory;
+import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.runtime.FixtureTrainer;
 import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.Int8Benchmark;
+import dev.osprey.trainer.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,10 +80,10 @@ public final class Int8BenchCommand implements Callable<Integer> {
     ImageDataset testSet = datasets.load(test);
     ImageDataset cal = datasets.load(calibration);
     int n = Math.min(samples, cal.size());
-    float[] x = ImageBatches.normalize(cal, InputSpec.mnist(), 0, n);
-    DjlModelDirectory dir;
+    float[] x = ImageBatches.normalize(cal, DatasetSchema.of(cal).input(), 0, n);
+    DjlNetwork dir;
     if (model != null) {
-      dir = DjlModelDirectory.load(model);
+      dir = TrainedModel.load(model).network();
     } else {
       ImageDataset trainSet = datasets.load(train);
       NetworkSpec spec = switch (arch) {
@@ -92,9 +93,9 @@ public final class Int8BenchCommand implements Callable<Integer> {
       };
       Model m;
       try (ProgressBar pb = new ProgressBar("train " + arch, steps)) {
-        m = FixtureTrainer.train(spec, trainSet, InputSpec.mnist(), steps, 64, 0.05f, 7, pb::stepTo);
+        m = FixtureTrainer.train(spec, trainSet, DatasetSchema.of(trainSet).input(), steps, 64, 0.05f, 7, pb::stepTo);
       }
-      dir = DjlModelDirectory.of(spec, m);
+      dir = DjlNetwork.of(spec, m);
     }
     try (dir) {
       Int8Benchmark.Report r = Int8Benchmark.run(new Int8Benchmark.Config(dir, testSet, x, n,

@@ -3,13 +3,14 @@ package dev.osprey.cli.quantize;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.onnx.OnnxExporter;
 import dev.osprey.model.quant.CalibrationMethod;
 import dev.osprey.model.quant.QdqQuantizer;
 import dev.osprey.model.quant.QuantizationConfig;
-import dev.osprey.model.runtime.DjlModelDirectory;
+import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.runtime.ImageBatches;
+import dev.osprey.trainer.TrainedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -79,7 +80,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     }
     ModelProto fp32;
     if (source.model != null) {
-      try (DjlModelDirectory dir = DjlModelDirectory.load(source.model)) {
+      try (DjlNetwork dir = TrainedModel.load(source.model).network()) {
         fp32 = new OnnxExporter().export(dir.spec(), dir.block());
       }
       if (fp32Out != null) {
@@ -90,7 +91,7 @@ public final class QuantizeCommand implements Callable<Integer> {
     }
     ImageDataset data = new Datasets(dataDir).load(calibration);
     int n = Math.min(samples, data.size());
-    float[] x = ImageBatches.normalize(data, InputSpec.mnist(), 0, n);
+    float[] x = ImageBatches.normalize(data, DatasetSchema.of(data).input(), 0, n);
     QuantizationConfig config = QuantizationConfig.of(CalibrationMethod.parse(method))
         .withPercentile(percentile).withReduceRange(!fullRange);
     long steps = config.method() == CalibrationMethod.MINMAX ? n : 2L * n;

@@ -3,12 +3,10 @@ package dev.osprey.cli.train;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.djl.DjlOfflineGuard;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.runtime.PyTorchPredictor;
 import dev.osprey.trainer.EvaluationReport;
 import dev.osprey.trainer.Evaluator;
 import dev.osprey.trainer.TrainedModel;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -18,9 +16,6 @@ import picocli.CommandLine.Option;
 /** {@code osprey evaluate}: accuracy, per-class accuracy, confusion, ECE, agreement, latency. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "Evaluate a trained model directory on a labeled dataset.")
 public final class EvaluateCommand implements Callable<Integer> {
-  public static final String REPORT_JSON = "evaluation.json";
-  public static final String REPORT_PNG = "evaluation.png";
-
   @Option(names = "--model", required = true, description = "trained model directory")
   Path model;
 
@@ -44,20 +39,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     DjlOfflineGuard.install();
     ImageDataset data = new Datasets(dataDir).load(dataset);
     try (TrainedModel net = TrainedModel.load(model);
-        TrainedModel ref = reference == null ? null : TrainedModel.load(reference)) {
-      EvaluationReport report = new Evaluator(InputSpec.mnist(), batchSize).evaluate(net, data, ref);
-      write(report, out == null ? model : out);
+        TrainedModel ref = reference == null ? null : TrainedModel.load(reference);
+        PyTorchPredictor netLogits = net.network().newPredictor();
+        PyTorchPredictor refLogits = ref == null ? null : ref.network().newPredictor()) {
+      EvaluationReport report = new Evaluator(net.record().input(), batchSize).evaluate(netLogits, data, refLogits);
+      Evaluator.save(report, out == null ? model : out);
       System.out.printf(Locale.ROOT, "%s on %s: accuracy %.4f (%d errors of %d), ECE %.4f, %.2f ms/batch of %d%s%n",
-          net.spec().name(), data.name(), report.accuracy(), report.errors(), report.count(), report.ece(),
+          net.record().spec().name(), data.name(), report.accuracy(), report.errors(), report.count(), report.ece(),
           report.latencyMsPerBatch(), batchSize,
           report.agreement() == null ? "" : String.format(Locale.ROOT, ", agreement %.4f", report.agreement()));
     }
     return 0;
-  }
-
-  static void write(EvaluationReport report, Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Evaluator.saveJson(report, dir.resolve(REPORT_JSON));
-    Evaluator.savePng(report, dir.resolve(REPORT_PNG));
   }
 }

@@ -1,21 +1,17 @@
 package dev.osprey.cli.train;
 
-import dev.osprey.cli.models.PublishModelCommand;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.registry.ModelRegistry;
-import java.io.PrintWriter;
-import dev.osprey.model.InputSpec;
 import dev.osprey.model.arch.Architectures;
-import dev.osprey.trainer.EvaluationReport;
-import dev.osprey.trainer.Evaluator;
-import dev.osprey.trainer.Recipes;
+import dev.osprey.model.registry.ModelRef;
+import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.trainer.TrainedModel;
 import dev.osprey.trainer.bench.DistillationBenchmark;
+import dev.osprey.trainer.pipeline.ModelPipeline;
+import dev.osprey.trainer.pipeline.Teachers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,27 +38,20 @@ public final class TrainCommand implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
-  /** Saves the outcome, evaluates it on the test set if asked, prints a summary. */
-  static int finish(TrainingOptions options, Recipes.Outcome outcome) throws Exception {
-    try (outcome) {
-      outcome.save(options.out);
-      System.out.printf(Locale.ROOT, "%s (%s): best validation accuracy %.4f at epoch %d, %.0f s; saved to %s%n",
-          outcome.record().spec().name(), outcome.record().recipe(), outcome.record().bestValidationAccuracy(),
-          outcome.record().bestEpoch(), outcome.record().seconds(), options.out);
-      if (outcome.record().details().containsKey("achievedSparsity")) {
-        System.out.printf(Locale.ROOT, "achieved sparsity %.4f%n", (double) outcome.record().details().get("achievedSparsity"));
-      }
-      ImageDataset test = options.testData();
-      if (test != null) {
-        EvaluationReport report = new Evaluator(InputSpec.mnist(), 500).evaluate(outcome.model(), test, null);
-        EvaluateCommand.write(report, options.out);
-        System.out.printf(Locale.ROOT, "%s: accuracy %.4f (%d errors of %d), ECE %.4f%n", test.name(), report.accuracy(), report.errors(), report.count(), report.ece());
-      }
+  /**
+   * Runs the recipe through the model pipeline: train, save to {@code --out}, evaluate on
+   * {@code --test-dataset} if given, publish if {@code --publish NAME} is given.
+   */
+  static int finish(TrainingOptions options, ModelPipeline.Training training) throws Exception {
+    ModelPipeline.Plan plan = ModelPipeline.Plan.train(training).optSaveTo(options.out);
+    ImageDataset test = options.testData();
+    if (test != null) {
+      plan.optEvaluateOn(test);
     }
     if (options.publish != null) {
-      PublishModelCommand.publish(options.out, options.publish, new ModelRegistry(options.registry), options.publishing,
-          new Datasets(options.dataDir), new PrintWriter(System.out, true));
+      plan.optPublish(options.publishing.publication(options.publish));
     }
+    new ModelPipeline(new ModelRegistry(options.registry), new Datasets(options.dataDir), System.out::println).run(plan);
     return 0;
   }
 
@@ -76,7 +65,8 @@ public final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       options.prepareEngine();
-      return finish(options, new Recipes(InputSpec.mnist(), true).fromScratch("teacher", Architectures.byName(arch, 10), options.trainData(), options.hyperparameters()));
+      ImageDataset train = options.trainData();
+      return finish(options, recipes -> recipes.fromScratch("teacher", Architectures.byName(arch, train.classes()), train, options.hyperparameters()));
     }
   }
 
@@ -90,7 +80,8 @@ public final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       options.prepareEngine();
-      return finish(options, new Recipes(InputSpec.mnist(), true).fromScratch("student", Architectures.byName(arch, 10), options.trainData(), options.hyperparameters()));
+      ImageDataset train = options.trainData();
+      return finish(options, recipes -> recipes.fromScratch("student", Architectures.byName(arch, train.classes()), train, options.hyperparameters()));
     }
   }
 
@@ -101,8 +92,12 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--arch", defaultValue = Architectures.CNN_STUDENT, description = "student architecture (default: ${DEFAULT-VALUE})", completionCandidates = ArchNames.class)
     String arch;
 
-    @Option(names = "--teacher", required = true, description = "teacher model directory (repeat to average several teachers' soft targets)")
+    @Option(names = "--teacher", description = "teacher model directory (repeat to average several teachers' soft targets)")
     List<Path> teachers;
+
+    @Option(names = "--teacher-model", paramLabel = "NAME[:VERSION]",
+        description = "a registry version as teacher (from --registry; repeatable, combines with --teacher)")
+    List<String> teacherModels;
 
     @Option(names = "--temperature", defaultValue = "4", description = "softmax temperature T (default: ${DEFAULT-VALUE})")
     float temperature;
@@ -113,16 +108,21 @@ public final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       options.prepareEngine();
-      List<TrainedModel> loaded = new ArrayList<>();
-      try {
-        for (Path dir : teachers) {
-          loaded.add(TrainedModel.load(dir));
-        }
-        return finish(options, new Recipes(InputSpec.mnist(), true).distill(Architectures.byName(arch, 10), options.trainData(),
-            options.hyperparameters(), loaded, teachers.stream().map(Path::toString).toList(), temperature, alpha));
-      } finally {
-        loaded.forEach(TrainedModel::close);
+      ImageDataset train = options.trainData();
+      if ((teachers == null || teachers.isEmpty()) && (teacherModels == null || teacherModels.isEmpty())) {
+        throw new IllegalArgumentException("give at least one --teacher DIR or --teacher-model NAME[:VERSION]");
       }
+      return finish(options, recipes -> {
+        try (Teachers opened = new Teachers()) {
+          for (Path dir : teachers == null ? List.<Path>of() : teachers) {
+            opened.addDirectory(dir);
+          }
+          for (String ref : teacherModels == null ? List.<String>of() : teacherModels) {
+            opened.addVersion(new ModelRegistry(options.registry), ModelRef.parse(ref));
+          }
+          return recipes.distill(Architectures.byName(arch, train.classes()), train, options.hyperparameters(), opened.list(), temperature, alpha);
+        }
+      });
     }
   }
 
@@ -145,10 +145,13 @@ public final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       options.prepareEngine();
-      try (TrainedModel base = TrainedModel.load(from)) {
-        return finish(options, new Recipes(InputSpec.mnist(), true).fineTune(base, options.trainData(), options.hyperparameters(), classes,
-            frozenLayers == null ? Integer.MAX_VALUE : frozenLayers, unfreezeEpochs));
-      }
+      ImageDataset train = options.trainData();
+      return finish(options, recipes -> {
+        try (TrainedModel base = TrainedModel.load(from)) {
+          return recipes.fineTune(base.network(), train, options.hyperparameters(), classes,
+              frozenLayers == null ? Integer.MAX_VALUE : frozenLayers, unfreezeEpochs);
+        }
+      });
     }
   }
 
@@ -165,8 +168,9 @@ public final class TrainCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       options.prepareEngine();
-      TrainedModel base = TrainedModel.load(from);
-      return finish(options, new Recipes(InputSpec.mnist(), true).prune(base, options.trainData(), options.hyperparameters(), sparsity));
+      ImageDataset train = options.trainData();
+      // the pruned model takes over the loaded network; the pipeline closes it
+      return finish(options, recipes -> recipes.prune(TrainedModel.load(from).network(), train, options.hyperparameters(), sparsity));
     }
   }
 

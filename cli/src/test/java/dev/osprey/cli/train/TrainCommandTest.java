@@ -8,11 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.cli.OspreyCommand;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.arch.Architectures;
-import dev.osprey.model.publish.ModelPackager;
 import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRegistry;
+import dev.osprey.trainer.Evaluator;
 import dev.osprey.trainer.TrainedModel;
+import dev.osprey.trainer.pipeline.ModelPackager;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,18 +35,18 @@ class TrainCommandTest {
     assertEquals(0, rc);
     assertTrue(Files.isRegularFile(model.resolve(TrainedModel.RECORD_FILE)));
     assertTrue(Files.isRegularFile(model.resolve(TrainedModel.CURVES_FILE)));
-    JsonNode trained = new ObjectMapper().readTree(model.resolve(EvaluateCommand.REPORT_JSON).toFile());
+    JsonNode trained = new ObjectMapper().readTree(model.resolve(Evaluator.REPORT_JSON).toFile());
     assertTrue(trained.get("accuracy").asDouble() > 0.9, "fixture:test accuracy " + trained.get("accuracy"));
 
     Path eval = dir.resolve("eval");
     rc = OspreyCommand.newCommandLine().execute("evaluate", "--model", model.toString(), "--reference", model.toString(),
         "--test-dataset", "fixture:test", "--out", eval.toString());
     assertEquals(0, rc);
-    JsonNode report = new ObjectMapper().readTree(eval.resolve(EvaluateCommand.REPORT_JSON).toFile());
+    JsonNode report = new ObjectMapper().readTree(eval.resolve(Evaluator.REPORT_JSON).toFile());
     assertEquals(1.0, report.get("agreement").asDouble(), 0.0);
     assertEquals(trained.get("errors").asInt(), report.get("errors").asInt());
     assertEquals(1000, report.get("count").asInt());
-    assertTrue(Files.size(eval.resolve(EvaluateCommand.REPORT_PNG)) > 5_000);
+    assertTrue(Files.size(eval.resolve(Evaluator.REPORT_PNG)) > 5_000);
 
     // --publish made version 1; publishing the directory again makes version 2 with 1 as parent
     rc = OspreyCommand.newCommandLine().execute("models", "publish", model.toString(), "--name", "digits",

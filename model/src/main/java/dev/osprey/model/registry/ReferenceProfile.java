@@ -1,5 +1,6 @@
 package dev.osprey.model.registry;
 
+import dev.osprey.model.Softmax;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,12 +74,7 @@ public record ReferenceProfile(
       if (p.length != classes) {
         throw new IllegalArgumentException("softmax row " + i + " has " + p.length + " values, expected " + classes);
       }
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (p[c] > p[best]) {
-          best = c;
-        }
-      }
+      int best = Softmax.argmax(p);
       prior[best]++;
       top[i] = Math.min(1.0, Math.max(0.0, p[best]));
     }

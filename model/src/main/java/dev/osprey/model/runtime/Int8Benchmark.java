@@ -4,7 +4,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.onnx.OnnxExporter;
 import dev.osprey.model.quant.QdqQuantizer;
 import dev.osprey.model.quant.QuantizationConfig;
@@ -35,7 +35,7 @@ public final class Int8Benchmark {
    * @param seconds timing window per throughput cell
    * @param out directory for the ONNX files and profiles
    */
-  public record Config(DjlModelDirectory model, ImageDataset test, float[] calibration, int calibrationCount,
+  public record Config(DjlNetwork model, ImageDataset test, float[] calibration, int calibrationCount,
       QuantizationConfig quantization, double seconds, Path out) {}
 
   public record Accuracy(String runtime, double accuracy, int errors, int count) {}
@@ -87,7 +87,7 @@ public final class Int8Benchmark {
     Files.write(int8File, int8.toByteArray());
 
     int n = c.test().size();
-    float[] x = ImageBatches.normalize(c.test(), InputSpec.mnist(), 0, n);
+    float[] x = ImageBatches.normalize(c.test(), DatasetSchema.of(c.test()).input(), 0, n);
     int[] predFp32;
     int[] predInt8;
     int[] predTorch;

@@ -31,12 +31,6 @@ public record Predictions(int batchSize, int classes, float[] logits, int embedd
 
   /** Index of the largest logit of row {@code i}. */
   public int argmax(int i) {
-    int best = 0;
-    for (int c = 1; c < classes; c++) {
-      if (logits[i * classes + c] > logits[i * classes + best]) {
-        best = c;
-      }
-    }
-    return best;
+    return dev.osprey.model.Softmax.argmax(logits, i * classes, classes);
   }
 }

@@ -46,7 +46,7 @@ final class DraftFixtures {
         .optMetric("ece", 0.0123)
         .optCalibration("percentile:99.99")
         .optLineage(new Lineage(Map.of("mnist:train", 60000L), "distill", 42L,
-            List.of(ModelRef.of("teacher", 3)), 5))
+            List.of(Lineage.Teacher.of(ModelRef.of("teacher", 3))), 5))
         .optReference(reference());
   }
 }

@@ -32,7 +32,7 @@ class ManifestCodecTest {
             FileRoles.INT8_ONNX, new FileEntry("model.int8.onnx", "b".repeat(64), 567)),
         Map.of("accuracy", 0.875, "ece", 0.03125),
         "minmax",
-        new Lineage(Map.of("fixture:train", 10000L), "distill", 42L, List.of(ModelRef.of("teacher", 1)), 3),
+        new Lineage(Map.of("fixture:train", 10000L), "distill", 42L, List.of(Lineage.Teacher.of(ModelRef.of("teacher", 1))), 3),
         new ReferenceProfile(
             new double[] {0.5, 0.25, 0.25},
             new ConfidenceHistogram(new double[] {0, 0.5, 1}, new long[] {1, 3}),

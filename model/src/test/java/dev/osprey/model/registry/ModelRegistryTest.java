@@ -59,7 +59,7 @@ class ModelRegistryTest {
     assertArrayEquals(new float[] {0.1307f}, m.input().mean());
     assertEquals(DraftFixtures.reference(), m.reference());
     assertEquals(List.of(800, 800), m.architecture().hyperparameters().get("hidden"));
-    assertEquals(List.of(ModelRef.of("teacher", 3)), m.lineage().teachers());
+    assertEquals(List.of(Lineage.Teacher.of(ModelRef.of("teacher", 3))), m.lineage().teachers());
     // Each file is a byte-exact copy whose recorded hash and size match an independent SHA-256.
     for (String role : List.of(FileRoles.FP32_ONNX, FileRoles.INT8_ONNX, FileRoles.PARAMS)) {
       byte[] source = Files.readAllBytes(draft.files().get(role));

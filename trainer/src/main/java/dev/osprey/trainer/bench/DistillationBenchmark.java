@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.djl.DjlOfflineGuard;
-import dev.osprey.model.InputSpec;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.arch.Architectures;
 import dev.osprey.model.net.NetworkSpec;
-import dev.osprey.trainer.Evaluator;
+import dev.osprey.model.runtime.PredictorException;
+import dev.osprey.model.runtime.PyTorchPredictor;
 import dev.osprey.trainer.EvaluationReport;
+import dev.osprey.trainer.Evaluator;
 import dev.osprey.trainer.Hyperparameters;
 import dev.osprey.trainer.Recipes;
 import dev.osprey.trainer.TrainedModel;
@@ -64,14 +66,13 @@ public final class DistillationBenchmark {
     this.config = config;
   }
 
-  public List<Row> run() throws IOException {
+  public List<Row> run() throws IOException, PredictorException {
     DjlOfflineGuard.install();
     Datasets datasets = new Datasets(config.dataDir());
     ImageDataset train = datasets.load("mnist:train");
     ImageDataset test = datasets.load("mnist:test");
-    InputSpec input = InputSpec.mnist();
-    Recipes recipes = new Recipes(input, true);
-    Evaluator evaluator = new Evaluator(input, 500);
+    Recipes recipes = new Recipes(true);
+    Evaluator evaluator = new Evaluator(DatasetSchema.of(test).input(), 500);
     boolean cnn = config.family().equals("cnn");
     NetworkSpec teacherSpec = cnn ? Architectures.cnnTeacher(10) : Architectures.mlpTeacher(10);
     NetworkSpec studentSpec = cnn ? Architectures.cnnStudent(10) : Architectures.mlpStudent(10);
@@ -90,25 +91,25 @@ public final class DistillationBenchmark {
       teacher = TrainedModel.load(teacherDir);
       teacherSeconds = teacher.record().seconds();
     } else {
-      Recipes.Outcome t = recipes.fromScratch("teacher", teacherSpec, train, teacherHp);
-      t.save(teacherDir);
-      teacher = t.model();
-      teacherSeconds = t.record().seconds();
+      teacher = recipes.fromScratch("teacher", teacherSpec, train, teacherHp);
+      teacher.save(teacherDir);
+      teacherSeconds = teacher.record().seconds();
     }
-    try (teacher) {
+    try (teacher; PyTorchPredictor teacherLogits = teacher.network().newPredictor()) {
+      Recipes.Teacher asTeacher = new Recipes.Teacher(teacherLogits, TrainedModel.teacherIdentity(teacherDir));
       rows.add(row(evaluator, teacher, test, "teacher", null, config.teacherEpochs(), teacherSeconds, teacherDir));
       log(rows.get(rows.size() - 1));
       Path hardDir = config.out().resolve(studentSpec.name() + "-hard");
-      try (Recipes.Outcome s = recipes.fromScratch("student", studentSpec, train, studentHp)) {
+      try (TrainedModel s = recipes.fromScratch("student", studentSpec, train, studentHp)) {
         s.save(hardDir);
-        rows.add(row(evaluator, s.model(), test, "hard labels", null, config.studentEpochs(), s.record().seconds(), hardDir));
+        rows.add(row(evaluator, s, test, "hard labels", null, config.studentEpochs(), s.record().seconds(), hardDir));
         log(rows.get(rows.size() - 1));
       }
       for (float temperature : config.temperatures()) {
         Path dir = config.out().resolve(studentSpec.name() + "-distill-T" + fmt(temperature));
-        try (Recipes.Outcome s = recipes.distill(studentSpec, train, studentHp, List.of(teacher), List.of(teacherDir.toString()), temperature, config.alpha())) {
+        try (TrainedModel s = recipes.distill(studentSpec, train, studentHp, List.of(asTeacher), temperature, config.alpha())) {
           s.save(dir);
-          rows.add(row(evaluator, s.model(), test, "distilled", temperature, config.studentEpochs(), s.record().seconds(), dir));
+          rows.add(row(evaluator, s, test, "distilled", temperature, config.studentEpochs(), s.record().seconds(), dir));
           log(rows.get(rows.size() - 1));
         }
         writeResults(rows);
@@ -118,9 +119,13 @@ public final class DistillationBenchmark {
     return rows;
   }
 
-  private Row row(Evaluator evaluator, TrainedModel model, ImageDataset test, String recipe, Float temperature, int epochs, double seconds, Path dir) {
-    EvaluationReport report = evaluator.evaluate(model, test, null);
-    return new Row(model.spec().name(), recipe, temperature, epochs, report.errors(), report.accuracy(), seconds, dir.toString());
+  private Row row(Evaluator evaluator, TrainedModel model, ImageDataset test, String recipe, Float temperature, int epochs, double seconds, Path dir)
+      throws PredictorException {
+    EvaluationReport report;
+    try (PyTorchPredictor predictor = model.network().newPredictor()) {
+      report = evaluator.evaluate(predictor, test, null);
+    }
+    return new Row(model.record().spec().name(), recipe, temperature, epochs, report.errors(), report.accuracy(), seconds, dir.toString());
   }
 
   private void writeResults(List<Row> rows) throws IOException {
@@ -152,7 +157,7 @@ public final class DistillationBenchmark {
   }
 
   /** Runs with defaults: {@code DATA_DIR OUT_DIR [family] [teacherEpochs] [studentEpochs]}. */
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     DjlOfflineGuard.install();
     if (args.length < 2) {
       System.err.println("usage: DistillationBenchmark DATA_DIR OUT_DIR [cnn|mlp] [teacherEpochs] [studentEpochs]");

@@ -18,7 +18,7 @@ import java.util.Map;
  * bilinearly to the input and repeated over its channels. A coarse, class-discriminative
  * localization: it says where, not which pixels.
  */
-public final class GradCam implements Explainer {
+public record GradCam(GradientModel model, Params params) implements Explainer {
 
   /**
    * @param output which output is differentiated (the paper: the pre-softmax score)
@@ -36,14 +36,6 @@ public final class GradCam implements Explainer {
       m.put("layer", "last-conv");
       return m;
     }
-  }
-
-  private final GradientModel model;
-  private final Params params;
-
-  public GradCam(GradientModel model, Params params) {
-    this.model = model;
-    this.params = params;
   }
 
   @Override

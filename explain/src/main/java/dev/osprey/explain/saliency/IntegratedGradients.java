@@ -20,7 +20,7 @@ import java.util.Map;
  * {@code f_c(x) - f_c(x')}; the residual {@code |sum(IG) - (f_c(x) - f_c(x'))|} measures the
  * quadrature error and is reported with every map.
  */
-public final class IntegratedGradients implements Explainer {
+public record IntegratedGradients(GradientModel model, Params params) implements Explainer {
 
   /**
    * How the path integral is discretized. For a piecewise-smooth integrand both errors shrink as
@@ -71,14 +71,6 @@ public final class IntegratedGradients implements Explainer {
       m.put("output", output.name().toLowerCase(Locale.ROOT));
       return m;
     }
-  }
-
-  private final GradientModel model;
-  private final Params params;
-
-  public IntegratedGradients(GradientModel model, Params params) {
-    this.model = model;
-    this.params = params;
   }
 
   @Override

@@ -20,7 +20,7 @@ import java.util.Map;
  * stride does not reach it, so every pixel is covered. Needs only scores, so it runs on the
  * served graph; all occluded copies go to the model in one call (which batches them).
  */
-public final class Occlusion implements Explainer {
+public record Occlusion(ScoreFunction model, Params params) implements Explainer {
 
   /**
    * @param patch window side in pixels, >= 1
@@ -41,14 +41,6 @@ public final class Occlusion implements Explainer {
       m.put("fill", String.format(Locale.ROOT, "%.4f", fill));
       return m;
     }
-  }
-
-  private final ScoreFunction model;
-  private final Params params;
-
-  public Occlusion(ScoreFunction model, Params params) {
-    this.model = model;
-    this.params = params;
   }
 
   @Override

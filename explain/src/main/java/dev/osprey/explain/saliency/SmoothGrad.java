@@ -19,7 +19,7 @@ import java.util.Random;
  * (plus the clean input, for its score) go through one forward/backward pass. The noise comes
  * from a generator seeded with {@code seed}, so a given input always gets the same map.
  */
-public final class SmoothGrad implements Explainer {
+public record SmoothGrad(GradientModel model, Params params) implements Explainer {
 
   /**
    * @param samples noisy copies n, >= 1
@@ -50,14 +50,6 @@ public final class SmoothGrad implements Explainer {
       m.put("output", output.name().toLowerCase(Locale.ROOT));
       return m;
     }
-  }
-
-  private final GradientModel model;
-  private final Params params;
-
-  public SmoothGrad(GradientModel model, Params params) {
-    this.model = model;
-    this.params = params;
   }
 
   @Override

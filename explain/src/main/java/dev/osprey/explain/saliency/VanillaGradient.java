@@ -10,7 +10,7 @@ import dev.osprey.explain.model.OutputKind;
 import java.util.Map;
 
 /** Vanilla saliency: {@code d f_c / d x} (Simonyan et al. 2014), signed. */
-public final class VanillaGradient implements Explainer {
+public record VanillaGradient(GradientModel model, Params params) implements Explainer {
 
   /** @param output which output is differentiated (default: the class probability) */
   public record Params(OutputKind output) {
@@ -21,14 +21,6 @@ public final class VanillaGradient implements Explainer {
     public Map<String, String> asMap() {
       return Map.of("output", output.name().toLowerCase(java.util.Locale.ROOT));
     }
-  }
-
-  private final GradientModel model;
-  private final Params params;
-
-  public VanillaGradient(GradientModel model, Params params) {
-    this.model = model;
-    this.params = params;
   }
 
   @Override

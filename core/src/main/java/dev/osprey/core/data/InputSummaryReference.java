@@ -3,7 +3,6 @@ package dev.osprey.core.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 /**
  * What the inputs looked like on reference data: a sample of {@link InputSummaries} rows, which
@@ -37,31 +36,18 @@ public record InputSummaryReference(List<String> features, List<float[]> sample)
   }
 
   /**
-   * Summaries of a seeded uniform subset of at most {@code sampleSize} images of {@code data},
-   * in dataset order.
+   * Summaries of at most {@code sampleSize} images of {@code data}, evenly spaced through it
+   * (image {@code floor(i * size / sampleSize)}), so a shuffled dataset gives a uniform sample.
    */
-  public static InputSummaryReference of(ImageDataset data, int sampleSize, long seed) {
+  public static InputSummaryReference of(ImageDataset data, int sampleSize) {
     if (sampleSize < 1) {
       throw new IllegalArgumentException("sampleSize must be >= 1, got " + sampleSize);
     }
-    int n = data.size();
-    int take = Math.min(n, sampleSize);
-    int[] idx = new int[n];
-    for (int i = 0; i < n; i++) {
-      idx[i] = i;
-    }
-    Random rnd = new Random(seed);
-    for (int i = 0; i < take; i++) {
-      int j = i + rnd.nextInt(n - i);
-      int t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
-    }
-    int[] chosen = Arrays.copyOf(idx, take);
-    Arrays.sort(chosen);
+    int take = Math.min(data.size(), sampleSize);
     List<float[]> rows = new ArrayList<>(take);
-    for (int i : chosen) {
-      rows.add(InputSummaries.ofUint8(data.image(i), data.rows(), data.cols()));
+    for (int i = 0; i < take; i++) {
+      int image = (int) ((long) i * data.size() / take);
+      rows.add(InputSummaries.ofUint8(data.image(image), data.rows(), data.cols()));
     }
     return new InputSummaryReference(InputSummaries.FEATURES, rows);
   }

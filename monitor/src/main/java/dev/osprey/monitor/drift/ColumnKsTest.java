@@ -18,26 +18,20 @@ import java.util.function.Function;
  * columns' dependence (softmax columns sum to 1) instead of Bonferroni's worst case. The details
  * still report the Bonferroni-adjusted smallest per-column p-value, as Rabanser et al. do.
  */
-public final class ColumnKsTest implements DriftTest {
-  private final String name;
+public final class ColumnKsTest extends WindowedTest {
   private final List<String> columnNames;
   private final List<float[]> reference;
-  private final int window;
   private final Function<Observation, float[]> column;
   private final Function<float[], Observation> simulated;
 
   private ColumnKsTest(String name, List<String> columnNames, List<float[]> reference, int window,
       Function<Observation, float[]> column, Function<float[], Observation> simulated) {
+    super(name, window);
     if (reference.size() < 2) {
       throw new IllegalArgumentException(name + ": reference needs >= 2 rows, got " + reference.size());
     }
-    if (window < 2) {
-      throw new IllegalArgumentException(name + ": window must be >= 2, got " + window);
-    }
-    this.name = name;
     this.columnNames = List.copyOf(columnNames);
     this.reference = List.copyOf(reference);
-    this.window = window;
     this.column = column;
     this.simulated = simulated;
   }
@@ -54,16 +48,6 @@ public final class ColumnKsTest implements DriftTest {
   public static ColumnKsTest inputSummaries(List<String> features, List<float[]> sample, int window) {
     return new ColumnKsTest("input-ks", features, sample, window, Observation::inputSummary,
         row -> new Observation(null, null, 0, 0f, row, null));
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int windowSize() {
-    return window;
   }
 
   @Override
@@ -91,10 +75,9 @@ public final class ColumnKsTest implements DriftTest {
     return new Statistic(ks, ref.length);
   }
 
-  private final class Statistic implements WindowStatistic {
+  private final class Statistic extends Valued {
     private final SlidingKolmogorovSmirnov ks;
     private final int referenceSize;
-    private double value;
 
     Statistic(SlidingKolmogorovSmirnov ks, int referenceSize) {
       this.ks = ks;
@@ -106,11 +89,6 @@ public final class ColumnKsTest implements DriftTest {
     public double update(Observation o) {
       ks.slide(column.apply(o));
       value = ks.maxStatistic();
-      return value;
-    }
-
-    @Override
-    public double value() {
       return value;
     }
 

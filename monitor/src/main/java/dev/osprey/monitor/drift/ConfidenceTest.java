@@ -11,18 +11,15 @@ import java.util.SplittableRandom;
  * the window's and the reference's binned CDFs, {@code max_j |F_ref(e_j) - F_win(e_j)|} over the
  * bin edges. Sensitive to the drop in confidence most shifts cause; the details add both means.
  */
-public final class ConfidenceTest implements DriftTest {
+public final class ConfidenceTest extends WindowedTest {
   private final double[] edges;
   private final double[] proportions;
   private final long referenceCount;
-  private final int window;
 
   public ConfidenceTest(ConfidenceHistogram histogram, int window) {
+    super("confidence-ks", window);
     if (histogram.total() < 1) {
       throw new IllegalArgumentException("confidence histogram is empty");
-    }
-    if (window < 2) {
-      throw new IllegalArgumentException("window must be >= 2, got " + window);
     }
     this.edges = histogram.edges();
     this.referenceCount = histogram.total();
@@ -31,17 +28,6 @@ public final class ConfidenceTest implements DriftTest {
     for (int b = 0; b < counts.length; b++) {
       proportions[b] = (double) counts[b] / referenceCount;
     }
-    this.window = window;
-  }
-
-  @Override
-  public String name() {
-    return "confidence-ks";
-  }
-
-  @Override
-  public int windowSize() {
-    return window;
   }
 
   @Override
@@ -70,13 +56,10 @@ public final class ConfidenceTest implements DriftTest {
     return Math.max(0, Math.min(proportions.length - 1, b));
   }
 
-  private final class Statistic implements WindowStatistic {
+  private final class Statistic extends Valued {
     private final double[] referenceCdf;
     private final double referenceMean;
-    private final long[] counts;
-    private final int[] ring = new int[window];
-    private int head;
-    private double value;
+    private final CategoryWindow bins;
 
     Statistic(double[] reference, double[] cum, SplittableRandom rnd) {
       this.referenceCdf = new double[reference.length];
@@ -88,26 +71,19 @@ public final class ConfidenceTest implements DriftTest {
         mean += reference[b] * (edges[b] + edges[b + 1]) / 2;
       }
       this.referenceMean = mean;
-      this.counts = new long[reference.length];
-      for (int i = 0; i < window; i++) {
-        ring[i] = Draws.category(cum, rnd);
-        counts[ring[i]]++;
-      }
+      this.bins = new CategoryWindow(window, cum, rnd);
       value = compute();
     }
 
     @Override
     public double update(Observation o) {
-      int b = bin(o.confidence());
-      counts[ring[head]]--;
-      ring[head] = b;
-      counts[b]++;
-      head = (head + 1) % window;
+      bins.push(bin(o.confidence()));
       value = compute();
       return value;
     }
 
     private double compute() {
+      long[] counts = bins.counts();
       double d = 0;
       long acc = 0;
       for (int b = 0; b < counts.length - 1; b++) {
@@ -118,12 +94,8 @@ public final class ConfidenceTest implements DriftTest {
     }
 
     @Override
-    public double value() {
-      return value;
-    }
-
-    @Override
     public Map<String, Double> details() {
+      long[] counts = bins.counts();
       double mean = 0;
       for (int b = 0; b < counts.length; b++) {
         mean += counts[b] * (edges[b] + edges[b + 1]) / 2;

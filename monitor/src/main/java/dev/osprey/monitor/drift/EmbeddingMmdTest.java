@@ -13,11 +13,10 @@ import java.util.SplittableRandom;
  * but consistent estimate of MMD^2 whose bias under no drift the calibration absorbs. The
  * bandwidth is the median pairwise distance of the reference embeddings. O(D * dim) per sample.
  */
-public final class EmbeddingMmdTest implements DriftTest {
+public final class EmbeddingMmdTest extends WindowedTest {
   private static final int MEDIAN_ROWS = 500;
 
   private final List<float[]> reference;
-  private final int window;
   private final RandomFourierFeatures features;
   private final double[][] referenceFeatures;
   // φ of each reference row by identity: simulated streams replay reference rows, so their
@@ -30,14 +29,11 @@ public final class EmbeddingMmdTest implements DriftTest {
    * @param seed draw of the random features
    */
   public EmbeddingMmdTest(List<float[]> reference, int window, int features, long seed) {
+    super("embedding-mmd", window);
     if (reference.size() < 2) {
       throw new IllegalArgumentException("reference needs >= 2 embeddings, got " + reference.size());
     }
-    if (window < 2) {
-      throw new IllegalArgumentException("window must be >= 2, got " + window);
-    }
     this.reference = List.copyOf(reference);
-    this.window = window;
     float[][] rows = reference.toArray(float[][]::new);
     double sigma = MaximumMeanDiscrepancy.medianHeuristic(rows, MEDIAN_ROWS);
     this.features = new RandomFourierFeatures(rows[0].length, features, sigma, seed);
@@ -46,16 +42,6 @@ public final class EmbeddingMmdTest implements DriftTest {
       referenceFeatures[i] = this.features.map(rows[i]);
       featuresOfReferenceRow.put(this.reference.get(i), referenceFeatures[i]);
     }
-  }
-
-  @Override
-  public String name() {
-    return "embedding-mmd";
-  }
-
-  @Override
-  public int windowSize() {
-    return window;
   }
 
   @Override
@@ -89,12 +75,11 @@ public final class EmbeddingMmdTest implements DriftTest {
     }
   }
 
-  private final class Statistic implements WindowStatistic {
+  private final class Statistic extends Valued {
     private final double[] referenceMean;
     private final double[] sum;
     private final double[][] ring;
     private int head;
-    private double value;
 
     Statistic(double[] referenceMean, SplittableRandom rnd) {
       this.referenceMean = referenceMean;
@@ -131,11 +116,6 @@ public final class EmbeddingMmdTest implements DriftTest {
         s += v * v;
       }
       return s;
-    }
-
-    @Override
-    public double value() {
-      return value;
     }
 
     @Override

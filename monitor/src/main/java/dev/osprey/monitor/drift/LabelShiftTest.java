@@ -12,10 +12,9 @@ import java.util.SplittableRandom;
  * The details add the PSI and the asymptotic chi-squared p-value. A prior of 0 is floored at
  * half a reference sample so a class the reference never predicted does not divide by zero.
  */
-public final class LabelShiftTest implements DriftTest {
+public final class LabelShiftTest extends WindowedTest {
   private final double[] prior;
   private final long referenceCount;
-  private final int window;
 
   /**
    * @param prior the reference's predicted-class distribution
@@ -23,28 +22,15 @@ public final class LabelShiftTest implements DriftTest {
    *     bootstrap priors of this size)
    */
   public LabelShiftTest(double[] prior, long referenceCount, int window) {
+    super("label-shift-chi2", window);
     if (prior.length < 2) {
       throw new IllegalArgumentException("prior needs >= 2 classes, got " + prior.length);
     }
     if (referenceCount < 1) {
       throw new IllegalArgumentException("referenceCount must be >= 1, got " + referenceCount);
     }
-    if (window < 2) {
-      throw new IllegalArgumentException("window must be >= 2, got " + window);
-    }
     this.prior = prior.clone();
     this.referenceCount = referenceCount;
-    this.window = window;
-  }
-
-  @Override
-  public String name() {
-    return "label-shift-chi2";
-  }
-
-  @Override
-  public int windowSize() {
-    return window;
   }
 
   @Override
@@ -64,13 +50,10 @@ public final class LabelShiftTest implements DriftTest {
     return new NullPath(s, () -> new Observation(null, null, Draws.category(cum, rnd), 0f, null, null));
   }
 
-  private final class Statistic implements WindowStatistic {
+  private final class Statistic extends Valued {
     private final double[] expected;
     private final double[] reference;
-    private final long[] counts;
-    private final int[] ring = new int[window];
-    private int head;
-    private double value;
+    private final CategoryWindow classes;
 
     Statistic(double[] referencePrior, double[] cum, SplittableRandom rnd) {
       this.reference = referencePrior;
@@ -79,25 +62,19 @@ public final class LabelShiftTest implements DriftTest {
       for (int c = 0; c < expected.length; c++) {
         expected[c] = window * Math.max(floor, referencePrior[c]);
       }
-      this.counts = new long[referencePrior.length];
-      for (int i = 0; i < window; i++) {
-        ring[i] = Draws.category(cum, rnd);
-        counts[ring[i]]++;
-      }
+      this.classes = new CategoryWindow(window, cum, rnd);
       value = compute();
     }
 
     @Override
     public double update(Observation o) {
-      counts[ring[head]]--;
-      ring[head] = o.predicted();
-      counts[o.predicted()]++;
-      head = (head + 1) % window;
+      classes.push(o.predicted());
       value = compute();
       return value;
     }
 
     private double compute() {
+      long[] counts = classes.counts();
       double x = 0;
       for (int c = 0; c < counts.length; c++) {
         double d = counts[c] - expected[c];
@@ -107,16 +84,11 @@ public final class LabelShiftTest implements DriftTest {
     }
 
     @Override
-    public double value() {
-      return value;
-    }
-
-    @Override
     public Map<String, Double> details() {
       Map<String, Double> d = new LinkedHashMap<>();
       d.put("chi2", value);
-      d.put("chi2_p", ChiSquared.pValue(value, counts.length - 1));
-      d.put("psi", PopulationStabilityIndex.of(counts, reference, PopulationStabilityIndex.DEFAULT_EPSILON));
+      d.put("chi2_p", ChiSquared.pValue(value, expected.length - 1));
+      d.put("psi", PopulationStabilityIndex.of(classes.counts(), reference, PopulationStabilityIndex.DEFAULT_EPSILON));
       return d;
     }
   }

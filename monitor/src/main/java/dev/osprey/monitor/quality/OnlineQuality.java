@@ -61,11 +61,16 @@ public final class OnlineQuality {
     if (countWindow.size() > config.countWindow()) {
       lastN.remove(countWindow.removeFirst());
     }
-    if (o.predictionTimestamp() > now - config.timeWindowMillis()) {
+    advance(o.predictionTimestamp());
+    if (o.predictionTimestamp() > cutoff()) {
       lastT.add(o);
       timeWindow.add(o);
     }
-    advance(o.predictionTimestamp());
+  }
+
+  /** Prediction times at or before this are outside the time window. */
+  private long cutoff() {
+    return now == Long.MIN_VALUE ? Long.MIN_VALUE : now - config.timeWindowMillis();
   }
 
   private void advance(long timestamp) {
@@ -73,7 +78,7 @@ public final class OnlineQuality {
       return;
     }
     now = timestamp;
-    long cutoff = now - config.timeWindowMillis();
+    long cutoff = cutoff();
     while (!timeWindow.isEmpty() && timeWindow.peek().predictionTimestamp() <= cutoff) {
       lastT.remove(timeWindow.poll());
     }
@@ -94,7 +99,10 @@ public final class OnlineQuality {
    * coverage counts predictions at the time buckets' resolution (window / 120).
    */
   public QualitySnapshot lastTime() {
-    long firstBucket = Math.floorDiv(now - config.timeWindowMillis(), bucketMillis) + 1;
+    if (now == Long.MIN_VALUE) {
+      return lastT.snapshot(Double.NaN);
+    }
+    long firstBucket = Math.floorDiv(cutoff(), bucketMillis) + 1;
     long made = 0;
     for (int i = 0; i < bucketIds.length; i++) {
       if (bucketIds[i] >= firstBucket && bucketIds[i] != Long.MIN_VALUE) {

@@ -122,6 +122,19 @@ class OnlineQualityTest {
   }
 
   @Test
+  void anOutcomeBeforeAnyPredictionIsInTheTimeWindow() {
+    OnlineQuality q = new OnlineQuality(2, QualityConfig.defaults());
+    assertTrue(Double.isNaN(q.lastTime().accuracy()));
+    q.onOutcome(new LabeledOutcome("a", 1, 1, 0.9f, 0.9f, 5_000, 100));
+    assertEquals(1, q.lastTime().labeled());
+    assertEquals(1.0, q.lastTime().accuracy());
+    // ten minutes and one millisecond later it has left the window
+    q.onPrediction(5_000 + 600_001);
+    assertEquals(0, q.lastTime().labeled());
+    assertEquals(1, q.total().labeled());
+  }
+
+  @Test
   void rejectsClassesTheVersionDoesNotHave() {
     OnlineQuality q = new OnlineQuality(2, QualityConfig.defaults());
     assertThrows(IllegalArgumentException.class, () -> q.onOutcome(new LabeledOutcome("x", 0, 5, 0.5f, 0.1f, 0, 0)));

@@ -84,6 +84,31 @@ class DriftTestsTest {
         rows.stream().map(Observation::embedding).toList(), WINDOW, 64, 5), 1000);
   }
 
+  @Test
+  void falseAlarmsRightAfterAResetAreNoMoreFrequentThanLater() {
+    // the windows start full of reference draws, so the first steps after a reset need no
+    // threshold of their own: over 2,000 resets, the first window's worth of samples raises
+    // about 2000 * 50 / 400 = 250 alarms at most
+    SplittableRandom rnd = new SplittableRandom(42);
+    List<float[]> ref = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      ref.add(new float[] {(float) rnd.nextGaussian()});
+    }
+    DriftTest test = ColumnKsTest.inputSummaries(List.of("x"), ref, WINDOW);
+    ThresholdCalibration cal = ThresholdCalibration.calibrate(test, ERT, WINDOW, 16, 1000, 1);
+    int alarms = 0;
+    for (int r = 0; r < 2000; r++) {
+      OnlineDriftDetector d = new OnlineDriftDetector(test, cal, WINDOW, r);
+      for (int t = 0; t < WINDOW; t++) {
+        DriftEvent e = d.observe(new Observation(null, null, 0, 0f, new float[] {(float) rnd.nextGaussian()}, null));
+        alarms += e != null && e.state() == DriftEvent.State.ALARM ? 1 : 0;
+      }
+    }
+    System.err.printf(Locale.ROOT, "first %d samples after 2000 resets: %d alarms (%.0f at 1/ERT per sample)%n",
+        WINDOW, alarms, 2000 * WINDOW / ERT);
+    assertTrue(alarms <= 1.5 * 2000 * WINDOW / ERT, alarms + " alarms right after resets");
+  }
+
   /** Builds a confidence histogram of 20 bins from observations. */
   static final class ConfidenceTestFactory {
     static ConfidenceTest of(List<Observation> rows) {

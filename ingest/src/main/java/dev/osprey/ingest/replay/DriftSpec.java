@@ -1,5 +1,6 @@
 package dev.osprey.ingest.replay;
 
+import dev.osprey.core.data.ImageShifts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

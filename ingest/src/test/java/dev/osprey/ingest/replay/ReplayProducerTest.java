@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.core.data.ImageShifts;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Feedback;
 import dev.osprey.core.event.RejectReason;

@@ -1,4 +1,4 @@
-package dev.osprey.ingest.replay;
+package dev.osprey.core.data;
 
 import java.util.Random;
 

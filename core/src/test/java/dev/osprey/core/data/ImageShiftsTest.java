@@ -1,12 +1,10 @@
-package dev.osprey.ingest.replay;
+package dev.osprey.core.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.osprey.core.data.Datasets;
-import dev.osprey.core.data.ImageDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;

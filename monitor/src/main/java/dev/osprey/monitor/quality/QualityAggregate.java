@@ -1,0 +1,82 @@
+package dev.osprey.monitor.quality;
+
+/**
+ * Sums over a set of outcomes that can be added to and removed from (so a sliding window costs
+ * O(classes + bins) per outcome): accuracy, per-class recall, ECE bins, log-loss, delay.
+ * Counts are exact integers, so windowed accuracy equals the offline figure exactly.
+ */
+final class QualityAggregate {
+  /** Probabilities are floored here before the log, so one confident mistake is large, not infinite. */
+  static final double MIN_PROBABILITY = 1e-15;
+
+  private final int classes;
+  private final int bins;
+  private long count;
+  private long correct;
+  private final long[] support;
+  private final long[] hits;
+  private final long[] binCount;
+  private final long[] binCorrect;
+  private final double[] binConfidence;
+  private double logLoss;
+  private double delayMillis;
+  private double confidence;
+
+  QualityAggregate(int classes, int bins) {
+    this.classes = classes;
+    this.bins = bins;
+    this.support = new long[classes];
+    this.hits = new long[classes];
+    this.binCount = new long[bins];
+    this.binCorrect = new long[bins];
+    this.binConfidence = new double[bins];
+  }
+
+  void add(LabeledOutcome o) {
+    apply(o, 1);
+  }
+
+  void remove(LabeledOutcome o) {
+    apply(o, -1);
+  }
+
+  private void apply(LabeledOutcome o, int sign) {
+    if (o.actual() >= classes || o.predicted() >= classes) {
+      throw new IllegalArgumentException("outcome " + o.sampleId() + " names a class outside 0.." + (classes - 1));
+    }
+    int ok = o.correct() ? 1 : 0;
+    count += sign;
+    correct += sign * ok;
+    support[o.actual()] += sign;
+    hits[o.actual()] += sign * ok;
+    int b = Math.min(bins - 1, (int) (o.confidence() * bins));
+    binCount[b] += sign;
+    binCorrect[b] += sign * ok;
+    binConfidence[b] += sign * (double) o.confidence();
+    logLoss += sign * -Math.log(Math.max(MIN_PROBABILITY, o.labelProbability()));
+    delayMillis += sign * (double) o.delayMillis();
+    confidence += sign * (double) o.confidence();
+  }
+
+  long count() {
+    return count;
+  }
+
+  /** What these outcomes say; NaN where there is nothing to average. */
+  QualitySnapshot snapshot(double coverage) {
+    double[] recall = new double[classes];
+    for (int c = 0; c < classes; c++) {
+      recall[c] = support[c] == 0 ? Double.NaN : (double) hits[c] / support[c];
+    }
+    double ece = 0;
+    for (int b = 0; b < bins; b++) {
+      if (binCount[b] > 0) {
+        ece += Math.abs((double) binCorrect[b] - binConfidence[b]) / count;
+      }
+    }
+    double n = count;
+    return new QualitySnapshot(count, count == 0 ? Double.NaN : correct / n, recall, count == 0 ? Double.NaN : ece,
+        count == 0 ? Double.NaN : logLoss / n, count == 0 ? Double.NaN : confidence / n, coverage,
+        count == 0 ? Double.NaN : delayMillis / n);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.osprey.monitor.quality;
+
+/**
+ * Windows of online quality.
+ *
+ * @param countWindow the last N outcomes (by arrival)
+ * @param timeWindowMillis outcomes whose prediction was made in the last T milliseconds
+ * @param eceBins equal-width confidence bins of the ECE
+ */
+public record QualityConfig(int countWindow, long timeWindowMillis, int eceBins) {
+  /** Buckets the prediction counts of the time window are kept in. */
+  static final int TIME_BUCKETS = 120;
+
+  /** @throws IllegalArgumentException naming the field and the value */
+  public QualityConfig {
+    if (countWindow < 1) {
+      throw new IllegalArgumentException("countWindow must be >= 1, got " + countWindow);
+    }
+    if (timeWindowMillis < TIME_BUCKETS) {
+      throw new IllegalArgumentException("timeWindowMillis must be >= " + TIME_BUCKETS + ", got " + timeWindowMillis);
+    }
+    if (eceBins < 1) {
+      throw new IllegalArgumentException("eceBins must be >= 1, got " + eceBins);
+    }
+  }
+
+  /** Last 1,000 outcomes, last 10 minutes, 15 ECE bins. */
+  public static QualityConfig defaults() {
+    return new QualityConfig(1000, 600_000, 15);
+  }
+}

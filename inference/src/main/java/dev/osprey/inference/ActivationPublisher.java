@@ -2,11 +2,13 @@ package dev.osprey.inference;
 
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
+import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +38,7 @@ public final class ActivationPublisher implements AutoCloseable {
     this.topics = topics;
     this.codec = codec;
     this.clock = clock;
-    this.producer = new KafkaProducer<>(KafkaClientProperties.idempotentProducer(kafka, null),
+    this.producer = new KafkaProducer<>(new KafkaClients(kafka).idempotentProducerConfig(null, Map.of()),
         new StringSerializer(), new ByteArraySerializer());
   }
 

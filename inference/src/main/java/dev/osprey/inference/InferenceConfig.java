@@ -17,7 +17,6 @@ import java.util.Locale;
  * @param instanceId stable id of this instance within the group; the transactional id is
  *     {@code <groupId>-<instanceId>}, so a restarted instance fences its own zombie. Give every
  *     instance its own (e.g. a StatefulSet ordinal).
- * @param topicPrefix prefix of every topic name ({@code topics.prefix})
  * @param maxBatchSize most samples in one model call and one Kafka transaction, >= 1
  * @param maxBatchDelay longest a sample waits for its batch to fill, >= 0
  * @param runtime which engine runs the model
@@ -39,7 +38,6 @@ public record InferenceConfig(
     String modelName,
     String groupId,
     String instanceId,
-    String topicPrefix,
     int maxBatchSize,
     Duration maxBatchDelay,
     RuntimeKind runtime,
@@ -73,9 +71,6 @@ public record InferenceConfig(
     requireId("modelName", modelName);
     requireId("groupId", groupId);
     requireId("instanceId", instanceId);
-    if (topicPrefix == null || !topicPrefix.matches("[A-Za-z0-9._-]*")) {
-      throw new IllegalArgumentException("topicPrefix '" + topicPrefix + "' may contain only [A-Za-z0-9._-]");
-    }
     if (maxBatchSize < 1) {
       throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
     }
@@ -126,7 +121,7 @@ public record InferenceConfig(
 
   /** Defaults for everything but the model name: CPU int8, batches of 64 within 10 ms, HTTP on 127.0.0.1:9402. */
   public static InferenceConfig of(String modelName) {
-    return new InferenceConfig(modelName, DEFAULT_GROUP_ID, DEFAULT_INSTANCE_ID, "", DEFAULT_MAX_BATCH_SIZE,
+    return new InferenceConfig(modelName, DEFAULT_GROUP_ID, DEFAULT_INSTANCE_ID, DEFAULT_MAX_BATCH_SIZE,
         DEFAULT_MAX_BATCH_DELAY, RuntimeKind.ONNX_CPU, PRECISION_INT8, 1, 1,
         TensorRtOptions.int8(DEFAULT_TENSORRT_CACHE_DIR), 3, false, "127.0.0.1", DEFAULT_HTTP_PORT,
         DEFAULT_MAX_REQUEST_BYTES, null, DEFAULT_START_TIMEOUT);
@@ -157,7 +152,8 @@ public record InferenceConfig(
   public static final String KEY_START_TIMEOUT = "inference.start.timeout";
 
   /**
-   * Reads the {@code inference.*} keys (and {@code topics.prefix}); durations are ISO-8601.
+   * Reads the {@code inference.*} keys; durations are ISO-8601. The topic prefix is the
+   * {@code Topics}' ({@code topics.prefix}), given to the service beside this config.
    *
    * @throws IllegalArgumentException naming the key or field and the value when one is invalid
    */
@@ -175,7 +171,6 @@ public record InferenceConfig(
         d.modelName(),
         source.get(KEY_GROUP_ID, d.groupId()),
         source.get(KEY_INSTANCE_ID, d.instanceId()),
-        source.get("topics.prefix", ""),
         source.getInt(KEY_MAX_BATCH_SIZE, d.maxBatchSize()),
         source.getDuration(KEY_MAX_BATCH_DELAY, d.maxBatchDelay()),
         RuntimeKind.parse(source.get(KEY_RUNTIME, d.runtime().configName())),
@@ -208,25 +203,25 @@ public record InferenceConfig(
   }
 
   public InferenceConfig withBatching(int size, Duration delay) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, size, delay, runtime, precision,
+    return new InferenceConfig(modelName, groupId, instanceId, size, delay, runtime, precision,
         intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort, maxRequestBytes,
         adminToken, startTimeout);
   }
 
   public InferenceConfig withRuntime(RuntimeKind kind) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, maxBatchSize, maxBatchDelay, kind, precision,
+    return new InferenceConfig(modelName, groupId, instanceId, maxBatchSize, maxBatchDelay, kind, precision,
         intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort, maxRequestBytes,
         adminToken, startTimeout);
   }
 
   public InferenceConfig withHttp(String host, int port, String token) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, maxBatchSize, maxBatchDelay, runtime,
+    return new InferenceConfig(modelName, groupId, instanceId, maxBatchSize, maxBatchDelay, runtime,
         precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, host, port, maxRequestBytes,
         token, startTimeout);
   }
 
   public InferenceConfig withInstance(String group, String instance) {
-    return new InferenceConfig(modelName, group, instance, topicPrefix, maxBatchSize, maxBatchDelay, runtime,
+    return new InferenceConfig(modelName, group, instance, maxBatchSize, maxBatchDelay, runtime,
         precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort,
         maxRequestBytes, adminToken, startTimeout);
   }

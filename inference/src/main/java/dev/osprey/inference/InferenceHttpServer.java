@@ -9,6 +9,7 @@ import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.SampleValidator;
+import dev.osprey.core.service.Health;
 import dev.osprey.model.registry.ModelLoadException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
@@ -102,9 +103,9 @@ final class InferenceHttpServer implements AutoCloseable {
     Matcher activate = ACTIVATE.matcher(path);
     switch (path) {
       case "/health" -> get(req, "/health", () -> {
-        boolean up = service.isHealthy();
-        json(req, "/health", up ? 200 : 503, up ? object().put("status", "UP")
-            : object().put("status", "DOWN").put("detail", service.problem()));
+        Health health = service.health();
+        json(req, "/health", health.live() ? 200 : 503, health.live() ? object().put("status", "UP")
+            : object().put("status", "DOWN").put("detail", health.detail()));
       });
       case "/ready" -> get(req, "/ready", () -> {
         ObjectNode body = object().put("ready", service.isReady());

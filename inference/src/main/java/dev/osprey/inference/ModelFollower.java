@@ -3,6 +3,8 @@ package dev.osprey.inference;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.ModelActivation;
+import dev.osprey.core.service.ClientThreadWork;
+import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelLoadException;
 import java.time.Clock;
@@ -48,7 +50,7 @@ final class ModelFollower extends ClientThreadWork {
   private final KafkaConsumer<String, byte[]> consumer;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
 
-  ModelFollower(InferenceConfig config, Properties kafka, Topics topics, EventCodec codec, ModelLoader loader,
+  ModelFollower(InferenceConfig config, KafkaClients kafka, Topics topics, EventCodec codec, ModelLoader loader,
       ModelHolder holder, InferenceMetrics metrics, SwapHistory history, Clock clock) {
     super(LOG);
     this.config = config;
@@ -59,8 +61,7 @@ final class ModelFollower extends ClientThreadWork {
     this.metrics = metrics;
     this.history = history;
     this.clock = clock;
-    this.consumer = new KafkaConsumer<>(
-        KafkaClientProperties.readCommittedConsumer(kafka, config.transactionalId() + "-models"),
+    this.consumer = new KafkaConsumer<>(kafka.readCommittedConsumerConfig(config.transactionalId() + "-models", Map.of()),
         new StringDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -70,17 +71,17 @@ final class ModelFollower extends ClientThreadWork {
   }
 
   @Override
-  Consumer<?, ?> consumer() {
+  protected Consumer<?, ?> consumer() {
     return consumer;
   }
 
   @Override
-  void cleanup() {
+  protected void cleanup() {
     consumer.close(Duration.ofSeconds(5));
   }
 
   @Override
-  void work() {
+  protected void work() {
     List<TopicPartition> partitions = consumer.partitionsFor(topics.models().name(), config.startTimeout()).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);

@@ -6,9 +6,10 @@ import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.SampleValidator;
-import dev.osprey.core.topic.DeadLetterHeaderNames;
+import dev.osprey.core.service.ClientThreadWork;
+import dev.osprey.core.service.DeadLetterHeaders;
+import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.topic.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +38,6 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -125,7 +124,7 @@ final class PredictionLoop extends ClientThreadWork {
   private int httpSamples;
   private volatile boolean subscribed;
 
-  PredictionLoop(InferenceConfig config, Properties kafka, Topics topics, EventCodec codec, ModelHolder holder,
+  PredictionLoop(InferenceConfig config, KafkaClients kafka, Topics topics, EventCodec codec, ModelHolder holder,
       InferenceMetrics metrics, Clock clock) {
     super(LOG);
     this.config = config;
@@ -145,8 +144,8 @@ final class PredictionLoop extends ClientThreadWork {
     producerMetrics.bindTo(metrics.registry());
   }
 
-  static Properties consumerProperties(InferenceConfig config, Properties kafka) {
-    Properties p = KafkaClientProperties.readCommittedConsumer(kafka, config.transactionalId() + "-samples");
+  static Properties consumerProperties(InferenceConfig config, KafkaClients kafka) {
+    Properties p = kafka.readCommittedConsumerConfig(config.transactionalId() + "-samples", Map.of());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     // Static membership: a restarted instance takes its partitions back at once instead of
     // waiting a session timeout for a rebalance, and a zombie with the same id is fenced.
@@ -157,9 +156,9 @@ final class PredictionLoop extends ClientThreadWork {
     return p;
   }
 
-  static Properties producerProperties(InferenceConfig config, Properties kafka) {
-    Properties p = KafkaClientProperties.idempotentProducer(kafka, config.transactionalId() + "-predictions");
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+  static Properties producerProperties(InferenceConfig config, KafkaClients kafka) {
+    Properties p = kafka.transactionalProducerConfig(config.transactionalId(), config.transactionalId() + "-predictions",
+        Map.of());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     return p;
   }
@@ -183,12 +182,12 @@ final class PredictionLoop extends ClientThreadWork {
   }
 
   @Override
-  Consumer<?, ?> consumer() {
+  protected Consumer<?, ?> consumer() {
     return consumer;
   }
 
   @Override
-  void work() throws InterruptedException {
+  protected void work() throws InterruptedException {
     try {
       // Fences an earlier incarnation with this transactional id and aborts its open transaction.
       producer.initTransactions();
@@ -212,7 +211,7 @@ final class PredictionLoop extends ClientThreadWork {
   }
 
   @Override
-  void cleanup() {
+  protected void cleanup() {
     failHttp(new UnavailableException("the prediction loop is stopped"));
     consumerMetrics.close();
     producerMetrics.close();
@@ -413,26 +412,7 @@ final class PredictionLoop extends ClientThreadWork {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> r, InvalidEventException reason) {
-    RecordHeaders headers = new RecordHeaders();
-    for (Header h : r.headers()) {
-      if (!h.key().startsWith(DeadLetterHeaderNames.PREFIX)) {
-        headers.add(h);
-      }
-    }
-    String detail = reason.detail() == null ? "" : reason.detail();
-    if (detail.length() > DeadLetterHeaderNames.MAX_DETAIL_CHARS) {
-      detail = detail.substring(0, DeadLetterHeaderNames.MAX_DETAIL_CHARS);
-    }
-    headers.add(DeadLetterHeaderNames.REASON, utf8(reason.reason().code()));
-    headers.add(DeadLetterHeaderNames.DETAIL, utf8(detail));
-    headers.add(DeadLetterHeaderNames.SOURCE_TOPIC, utf8(r.topic()));
-    headers.add(DeadLetterHeaderNames.SOURCE_PARTITION, utf8(Integer.toString(r.partition())));
-    headers.add(DeadLetterHeaderNames.SOURCE_OFFSET, utf8(Long.toString(r.offset())));
-    producer.send(new ProducerRecord<>(topics.dlq().name(), null, r.key(), r.value(), headers));
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    producer.send(DeadLetterHeaders.record(topics.dlq().name(), r, reason));
   }
 
   private void abortQuietly() {

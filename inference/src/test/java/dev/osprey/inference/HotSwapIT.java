@@ -70,7 +70,7 @@ class HotSwapIT {
     TopicClients.activate(producer, topics, 1);
     meters = PrometheusMetrics.newRegistry("inference");
     service = new InferenceService(InferenceConfig.of(TestModels.NAME).withBatching(32, Duration.ofMillis(5))
-        .withHttp("127.0.0.1", 0, TOKEN), meters, registry, kafka.clientProperties());
+        .withHttp("127.0.0.1", 0, TOKEN), topics, meters, registry, kafka.clientProperties());
     service.start();
   }
 

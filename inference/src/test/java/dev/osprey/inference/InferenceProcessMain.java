@@ -21,7 +21,7 @@ public final class InferenceProcessMain {
     kafka.put("bootstrap.servers", args[0]);
     InferenceConfig config = InferenceConfig.of(TestModels.NAME).withBatching(32, Duration.ofMillis(5))
         .withHttp("127.0.0.1", -1, null);
-    InferenceService service = new InferenceService(config, new SimpleMeterRegistry(), new ModelRegistry(Path.of(args[1])), kafka);
+    InferenceService service = new InferenceService(config, dev.osprey.core.topic.Topics.defaults(), new SimpleMeterRegistry(), new ModelRegistry(Path.of(args[1])), kafka);
     service.start();
     System.out.println("READY " + service.serving().orElseThrow().ref());
     System.out.flush();

@@ -87,7 +87,7 @@ public final class InferenceBenchmark {
       TestModels.publish(registry, 1);
       try (KafkaProducer<String, byte[]> producer = TopicClients.producer(kafka);
           InferenceService service = new InferenceService(InferenceConfig.of(TestModels.NAME).withHttp("127.0.0.1", -1, null),
-              new SimpleMeterRegistry(), registry, kafka);
+              topics, new SimpleMeterRegistry(), registry, kafka);
           KafkaConsumer<String, byte[]> predictions = predictionConsumer(kafka, topics)) {
         TopicClients.activate(producer, topics, 1);
         service.start();

@@ -2,8 +2,8 @@ package dev.osprey.inference;
 
 import dev.osprey.core.config.ConfigSource;
 import dev.osprey.model.runtime.RuntimeKind;
+import dev.osprey.model.serving.ServingOptions;
 import dev.osprey.model.runtime.TensorRtOptions;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -19,7 +19,7 @@ import java.util.Locale;
  *     instance its own (e.g. a StatefulSet ordinal).
  * @param maxBatchSize most samples in one model call and one Kafka transaction, >= 1
  * @param maxBatchDelay longest a sample waits for its batch to fill, >= 0
- * @param runtime which engine runs the model
+ * @param runtime which engine runs the model (this and the next five make {@link #serving()})
  * @param precision {@code int8} (the version's int8 graph, its fp32 graph when it has none) or {@code fp32}
  * @param intraOpThreads ONNX Runtime threads inside one operator, >= 1
  * @param interOpThreads ONNX Runtime threads across operators, >= 1
@@ -53,8 +53,8 @@ public record InferenceConfig(
     String adminToken,
     Duration startTimeout) {
 
-  public static final String PRECISION_INT8 = "int8";
-  public static final String PRECISION_FP32 = "fp32";
+  public static final String PRECISION_INT8 = ServingOptions.PRECISION_INT8;
+  public static final String PRECISION_FP32 = ServingOptions.PRECISION_FP32;
   public static final String DEFAULT_GROUP_ID = "osprey-inference";
   public static final String DEFAULT_INSTANCE_ID = "0";
   public static final int DEFAULT_MAX_BATCH_SIZE = 64;
@@ -77,24 +77,7 @@ public record InferenceConfig(
     if (maxBatchDelay == null || maxBatchDelay.isNegative()) {
       throw new IllegalArgumentException("maxBatchDelay must be >= 0, got " + maxBatchDelay);
     }
-    if (runtime == null) {
-      throw new IllegalArgumentException("runtime must be one of auto, onnx-cpu, onnx-tensorrt, pytorch, got null");
-    }
-    if (!PRECISION_INT8.equals(precision) && !PRECISION_FP32.equals(precision)) {
-      throw new IllegalArgumentException("precision must be int8 or fp32, got '" + precision + "'");
-    }
-    if (intraOpThreads < 1) {
-      throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
-    }
-    if (interOpThreads < 1) {
-      throw new IllegalArgumentException("interOpThreads must be >= 1, got " + interOpThreads);
-    }
-    if (tensorRt == null) {
-      throw new IllegalArgumentException("tensorRt must be set (it is only used by runtimes auto and onnx-tensorrt)");
-    }
-    if (warmupBatches < 0) {
-      throw new IllegalArgumentException("warmupBatches must be >= 0, got " + warmupBatches);
-    }
+    new ServingOptions(runtime, precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, maxBatchSize);
     if (httpHost == null || httpHost.isBlank()) {
       throw new IllegalArgumentException("httpHost must not be empty, got '" + httpHost + "'");
     }
@@ -192,14 +175,9 @@ public record InferenceConfig(
     return groupId + "-" + instanceId;
   }
 
-  /**
-   * TensorRT settings for one model version: its own engine cache directory under
-   * {@code tensorRt.engineCacheDir}, so engines built for different versions never mix.
-   */
-  public TensorRtOptions tensorRtFor(String model, int version) {
-    TensorRtOptions t = tensorRt;
-    String dir = t.engineCache() ? Path.of(t.engineCacheDir(), model + "-" + version).toString() : t.engineCacheDir();
-    return new TensorRtOptions(t.deviceId(), t.int8(), t.fp16(), t.engineCache(), dir, t.maxWorkspaceBytes());
+  /** How models are run: this config's runtime settings, warm-up batches up to {@code maxBatchSize}. */
+  public ServingOptions serving() {
+    return new ServingOptions(runtime, precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, maxBatchSize);
   }
 
   public InferenceConfig withBatching(int size, Duration delay) {

@@ -10,12 +10,15 @@ import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
+import dev.osprey.model.registry.ActivationPublisher;
 import dev.osprey.model.registry.ModelLoadException;
-import dev.osprey.model.registry.ModelRef;
 import dev.osprey.model.registry.ModelRegistry;
+import dev.osprey.model.serving.ModelServing;
+import dev.osprey.model.serving.ServingMetrics;
+import dev.osprey.model.serving.ServingModel;
+import dev.osprey.model.serving.SwapHistory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,9 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inference service: follows the models topic and serves the production model (hot-swapped
- * without loss), consumes {@code osprey.samples} in a consumer group, predicts in micro-batches and
- * writes {@code osprey.predictions} exactly once; serves HTTP predict/models/health/ready/metrics.
+ * The inference service: serves the production model through the shared {@link ModelServing}
+ * (follows the models topic, hot-swaps without loss), consumes {@code osprey.samples} in a consumer
+ * group, predicts in micro-batches and writes {@code osprey.predictions} exactly once; serves HTTP
+ * predict/models/health/ready/metrics.
  *
  * <p>{@link #start()} returns once the models topic has been read to its end (and the production
  * model loaded, when one is activated) and the loop and HTTP server run; it throws
@@ -37,15 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferenceService implements OspreyService {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceService.class);
-  private static final int HISTORY = 100;
-
-  /**
-   * The model being served.
-   *
-   * @param fallback runtime auto was requested and the CPU runs it
-   */
-  public record ServingModel(ModelRef ref, String runtime, String requestedRuntime, String precision, boolean fallback,
-      Instant loadedAt, ModelActivation activation) {}
 
   private final InferenceConfig config;
   private final ModelRegistry registry;
@@ -54,11 +49,10 @@ public final class InferenceService implements OspreyService {
   private final EventCodec codec = new EventCodec();
   private final Topics topics;
   private final InferenceMetrics metrics;
-  private final ModelHolder holder = new ModelHolder();
-  private final SwapHistory history = new SwapHistory(HISTORY);
-  private volatile ModelFollower follower;
+  private final ServingMetrics servingMetrics;
+  private volatile ModelServing serving;
   private volatile PredictionLoop loop;
-  private ActivationPublisher publisher;
+  private volatile ActivationPublisher publisher;
   private InferenceHttpServer http;
   private boolean started;
   private volatile boolean closed;
@@ -84,6 +78,7 @@ public final class InferenceService implements OspreyService {
     this.kafka = new KafkaClients(Objects.requireNonNull(kafka, "kafka"));
     this.clock = clock;
     this.metrics = new InferenceMetrics(Objects.requireNonNull(meters, "meters"));
+    this.servingMetrics = new ServingMetrics(meters, InferenceMetrics.PREFIX);
   }
 
   /**
@@ -103,28 +98,19 @@ public final class InferenceService implements OspreyService {
     try {
       kafka.requireTopics(topicsUsed(), config.startTimeout(),
           "osprey topics create` or `osprey inference --create-topics");
-      ModelLoader loader = new ModelLoader(config, registry, clock);
-      follower = new ModelFollower(config, kafka, topics, codec, loader, holder, metrics, history, clock);
-      follower.startThread("osprey-inference-models");
-      if (!follower.awaitCaughtUp(config.startTimeout())) {
-        Throwable cause = follower.fatal();
-        throw new ServiceStartException("could not read " + topics.models().name() + " within "
-            + config.startTimeout() + (cause == null ? "" : ": " + cause), cause);
-      }
-      loop = new PredictionLoop(config, kafka, topics, codec, holder, metrics, clock);
+      serving = ModelServing.create(config.modelName(), config.serving(), registry, topics, kafka,
+          config.transactionalId() + "-models", servingMetrics, config.startTimeout(), clock);
+      serving.start(config.startTimeout());
+      loop = PredictionLoop.create(config, kafka, topics, codec, serving.holder(), metrics, clock);
       loop.startThread("osprey-inference-loop");
-      publisher = new ActivationPublisher(registry, topics, codec, kafka.base(), clock);
+      publisher = new ActivationPublisher(registry, topics, kafka.base(), clock);
       if (config.httpPort() >= 0) {
-        http = new InferenceHttpServer(config, this, metrics, codec);
+        http = new InferenceHttpServer(config, loop, serving, publisher, this::health, metrics, codec);
         http.start();
       }
     } catch (ServiceStartException e) {
       close();
       throw e;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      close();
-      throw new ServiceStartException("interrupted while starting", e);
     } catch (RuntimeException e) {
       close();
       throw new ServiceStartException("inference could not start: " + e.getMessage(), e);
@@ -141,14 +127,14 @@ public final class InferenceService implements OspreyService {
   }
 
   /**
-   * Predicts {@code samples} through the same batcher and model as the Kafka path (HTTP uses
-   * this). The future fails with an exception whose message says why: no model yet, a sample that
-   * does not fit the model, an engine failure.
+   * Predicts {@code samples} through the same batcher and model as the Kafka path. The future fails
+   * with an exception whose message says why: no model yet, a sample that does not fit the model,
+   * an engine failure.
    */
   public CompletableFuture<List<Prediction>> predict(List<Sample> samples) {
     PredictionLoop l = loop;
     if (l == null) {
-      return CompletableFuture.failedFuture(new PredictionLoop.UnavailableException("the service is not running"));
+      return CompletableFuture.failedFuture(new PredictRequests.UnavailableException("the service is not running"));
     }
     return l.submit(samples);
   }
@@ -166,21 +152,19 @@ public final class InferenceService implements OspreyService {
     if (p == null) {
       throw new IllegalStateException("the service is not running");
     }
-    ModelActivation a = p.activation(config.modelName(), version, actor, reason);
-    p.publish(a);
-    return a;
+    return p.activate(config.modelName(), version, actor, reason);
   }
 
   /** The model being served, if one is loaded. */
   public Optional<ServingModel> serving() {
-    LoadedModel m = holder.peek();
-    return m == null ? Optional.empty() : Optional.of(new ServingModel(m.ref(), m.runtime().configName(),
-        m.requestedRuntime().configName(), m.precision(), m.fellBack(), m.loadedAt(), m.activation()));
+    ModelServing s = serving;
+    return s == null ? Optional.empty() : s.current();
   }
 
-  /** Activations handled by this instance, oldest first (the last 100). */
+  /** Activations handled by this instance, oldest first (the last {@value ModelServing#HISTORY}). */
   public List<SwapHistory.Entry> history() {
-    return history.entries();
+    ModelServing s = serving;
+    return s == null ? List.of() : s.history();
   }
 
   /**
@@ -193,15 +177,15 @@ public final class InferenceService implements OspreyService {
       return Health.of(Health.Status.CLOSED);
     }
     PredictionLoop l = loop;
-    ModelFollower f = follower;
-    if (l == null || f == null) {
+    ModelServing s = serving;
+    if (l == null || s == null) {
       return Health.of(Health.Status.STARTING);
     }
-    if (!l.isRunning() || !f.isRunning()) {
-      Throwable t = l.fatal() != null ? l.fatal() : f.fatal();
+    if (!l.isRunning() || !s.isRunning()) {
+      Throwable t = l.fatal() != null ? l.fatal() : s.fatal();
       return new Health(Health.Status.DOWN, t == null ? "not running" : t.toString());
     }
-    return Health.of(holder.peek() != null && l.isSubscribed() ? Health.Status.READY : Health.Status.UP);
+    return Health.of(s.current().isPresent() && l.isSubscribed() ? Health.Status.READY : Health.Status.UP);
   }
 
   /** The loops run (a fenced producer or a dead follower makes this false). */
@@ -223,10 +207,6 @@ public final class InferenceService implements OspreyService {
     return config;
   }
 
-  MeterRegistry meters() {
-    return metrics.registry();
-  }
-
   @Override
   public synchronized void close() {
     if (closed) {
@@ -240,17 +220,15 @@ public final class InferenceService implements OspreyService {
       if (loop != null) {
         loop.stop();
       }
-      if (follower != null) {
-        follower.stop();
-      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      if (serving != null) {
+        serving.close();
+      }
       if (publisher != null) {
         publisher.close();
       }
-      holder.close();
-      metrics.serving(null);
     }
   }
 }

@@ -77,12 +77,12 @@ class InferenceConfigTest {
     expected.put("trt_engine_cache_path", dir);
     expected.put("trt_timing_cache_enable", "1");
     expected.put("trt_timing_cache_path", dir);
-    assertEquals(expected, c.tensorRtFor("digits", 7).toProviderOptions());
+    assertEquals(expected, c.serving().tensorRtFor("digits", 7).toProviderOptions());
     assertEquals(RuntimeKind.ONNX_TENSORRT, c.runtime());
 
     InferenceConfig noCache = InferenceConfig.from(ConfigSource.of(Map.of(
         "inference.model", "digits", "inference.tensorrt.engine.cache", "false", "inference.tensorrt.int8", "false")));
-    Map<String, String> opts = noCache.tensorRtFor("digits", 7).toProviderOptions();
+    Map<String, String> opts = noCache.serving().tensorRtFor("digits", 7).toProviderOptions();
     assertEquals("0", opts.get("trt_engine_cache_enable"));
     assertEquals("0", opts.get("trt_int8_enable"));
     assertNull(opts.get("trt_engine_cache_path"));

@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

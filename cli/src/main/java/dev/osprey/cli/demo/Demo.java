@@ -17,6 +17,7 @@ import dev.osprey.inference.InferenceService;
 import dev.osprey.model.publish.ModelPackager;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.serving.ServingModel;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -112,13 +113,13 @@ public final class Demo implements AutoCloseable {
   }
 
   /** Step 4: the inference service (int8 on ONNX Runtime CPU), told to serve the model through osprey.models. */
-  public InferenceService.ServingModel startInference() throws Exception {
+  public ServingModel startInference() throws Exception {
     InferenceConfig config = InferenceConfig.of(MODEL).withHttp("127.0.0.1", 0, null);
     inference = new InferenceService(config, topics, registry, new ModelRegistry(options.registryDir()), clientProperties());
     inference.start();
     inference.activate(model.manifest().version(), "osprey demo", "serve the demo model");
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(inference::isReady);
-    InferenceService.ServingModel serving = inference.serving().orElseThrow();
+    ServingModel serving = inference.serving().orElseThrow();
     out.printf("[4/6] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
     watch = new PredictionWatch(clientProperties(), topics, out);

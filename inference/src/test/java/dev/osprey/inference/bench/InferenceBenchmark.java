@@ -1,5 +1,6 @@
 package dev.osprey.inference.bench;
 
+import dev.osprey.model.serving.TestModels;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Prediction;
@@ -9,7 +10,6 @@ import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
-import dev.osprey.inference.TestModels;
 import dev.osprey.inference.TopicClients;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.registry.ModelRegistry;

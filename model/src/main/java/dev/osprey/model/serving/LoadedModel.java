@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.model.registry.ModelManifest;
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * while it runs. When the last reference goes, the predictor (and whatever owns its native
  * memory) is closed, so a swap never closes a model under a running batch.
  */
-final class LoadedModel {
+public final class LoadedModel {
   private final ModelManifest manifest;
   private final Predictor predictor;
   private final AutoCloseable nativeOwner;
@@ -27,7 +27,7 @@ final class LoadedModel {
   /**
    * @param nativeOwner closed after the predictor (e.g. the DJL model behind a PyTorch predictor), or null
    */
-  LoadedModel(ModelManifest manifest, Predictor predictor, AutoCloseable nativeOwner, RuntimeKind requestedRuntime,
+  public LoadedModel(ModelManifest manifest, Predictor predictor, AutoCloseable nativeOwner, RuntimeKind requestedRuntime,
       String precision, ModelActivation activation, Instant loadedAt) {
     this.manifest = manifest;
     this.predictor = predictor;
@@ -39,7 +39,7 @@ final class LoadedModel {
   }
 
   /** Takes a reference unless the model is already closed (then the caller must look again). */
-  boolean tryRetain() {
+  public boolean tryRetain() {
     for (int r = references.get(); r > 0; r = references.get()) {
       if (references.compareAndSet(r, r + 1)) {
         return true;
@@ -49,7 +49,7 @@ final class LoadedModel {
   }
 
   /** Drops a reference; the last one closes the predictor and frees its native memory. */
-  void release() {
+  public void release() {
     int left = references.decrementAndGet();
     if (left == 0) {
       predictor.close();
@@ -65,44 +65,44 @@ final class LoadedModel {
     }
   }
 
-  boolean isClosed() {
+  public boolean isClosed() {
     return references.get() == 0;
   }
 
-  ModelRef ref() {
+  public ModelRef ref() {
     return manifest.ref();
   }
 
-  ModelManifest manifest() {
+  public ModelManifest manifest() {
     return manifest;
   }
 
-  Predictor predictor() {
+  public Predictor predictor() {
     return predictor;
   }
 
-  RuntimeKind runtime() {
+  public RuntimeKind runtime() {
     return predictor.activeRuntime();
   }
 
-  RuntimeKind requestedRuntime() {
+  public RuntimeKind requestedRuntime() {
     return requestedRuntime;
   }
 
   /** True when runtime auto was asked for and something other than TensorRT runs the model. */
-  boolean fellBack() {
+  public boolean fellBack() {
     return requestedRuntime == RuntimeKind.AUTO && runtime() != RuntimeKind.ONNX_TENSORRT;
   }
 
-  String precision() {
+  public String precision() {
     return precision;
   }
 
-  ModelActivation activation() {
+  public ModelActivation activation() {
     return activation;
   }
 
-  Instant loadedAt() {
+  public Instant loadedAt() {
     return loadedAt;
   }
 }

@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -9,12 +9,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * atomically and drops the holder's reference to the old one, which closes when its last batch
  * releases it. Thread-safe.
  */
-final class ModelHolder implements AutoCloseable {
+public final class ModelHolder implements AutoCloseable {
   private final AtomicReference<LoadedModel> current = new AtomicReference<>();
   private final Object changed = new Object();
 
   /** The current model, retained (call {@link LoadedModel#release()}), or null when none is loaded. */
-  LoadedModel acquire() {
+  public LoadedModel acquire() {
     while (true) {
       LoadedModel m = current.get();
       if (m == null || m.tryRetain()) {
@@ -25,12 +25,12 @@ final class ModelHolder implements AutoCloseable {
   }
 
   /** The current model without retaining it: for reading its manifest, never for predicting. */
-  LoadedModel peek() {
+  public LoadedModel peek() {
     return current.get();
   }
 
   /** Makes {@code next} current; the previous model closes once no batch uses it. */
-  void swap(LoadedModel next) {
+  public void swap(LoadedModel next) {
     LoadedModel previous = current.getAndSet(next);
     synchronized (changed) {
       changed.notifyAll();
@@ -41,7 +41,7 @@ final class ModelHolder implements AutoCloseable {
   }
 
   /** Waits until a model is loaded or the timeout passes; true when one is loaded. */
-  boolean awaitModel(Duration timeout) throws InterruptedException {
+  public boolean awaitModel(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (changed) {
       while (current.get() == null) {

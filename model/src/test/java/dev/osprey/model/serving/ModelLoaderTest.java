@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelLoaderTest {
   @TempDir Path tmp;
   private ModelRegistry registry;
-  private final InferenceConfig config = InferenceConfig.of(TestModels.NAME);
+  private final ServingOptions config = ServingOptions.cpuInt8(64, "target/tensorrt-cache");
 
   @BeforeEach
   void publish() throws Exception {

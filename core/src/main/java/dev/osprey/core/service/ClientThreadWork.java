@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.core.service;
 
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -10,27 +10,38 @@ import org.slf4j.Logger;
  * running flag and wakes the consumer; an unexpected failure is kept as {@link #fatal()} (the
  * service then reports unhealthy) instead of being retried in a loop.
  */
-abstract class ClientThreadWork implements Runnable {
+public abstract class ClientThreadWork implements Runnable {
   private final Logger log;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
+  private volatile boolean began;
   private volatile Throwable fatal;
 
-  ClientThreadWork(Logger log) {
+  protected ClientThreadWork(Logger log) {
     this.log = log;
   }
 
   /** The work; returns or throws when {@link #running()} turns false or it fails. */
-  abstract void work() throws Exception;
+  protected abstract void work() throws Exception;
 
   /** The consumer the work blocks on; {@link #stop()} wakes it. */
-  abstract Consumer<?, ?> consumer();
+  protected abstract Consumer<?, ?> consumer();
 
   /** Closes the clients; runs on the work thread after {@link #work()} ended. */
-  abstract void cleanup();
+  protected abstract void cleanup();
+
+  /** Runs this work on a new daemon thread named {@code name}. */
+  public final Thread startThread(String name) {
+    Thread t = new Thread(this, name);
+    t.setDaemon(true);
+    began = true;
+    t.start();
+    return t;
+  }
 
   @Override
   public final void run() {
+    began = true;
     try {
       work();
     } catch (WakeupException e) {
@@ -50,28 +61,40 @@ abstract class ClientThreadWork implements Runnable {
   }
 
   /** Records a failure that ends the work (ignored when it is the consequence of stop()). */
-  final void fail(Throwable e, String message) {
+  protected final void fail(Throwable e, String message) {
     if (running) {
       fatal = e;
       log.error(message, e);
     }
   }
 
-  final boolean running() {
+  /** False once {@link #stop()} was called or the work ended. */
+  protected final boolean running() {
     return running;
   }
 
-  final boolean isRunning() {
+  /** Running and not failed. */
+  public final boolean isRunning() {
     return running && fatal == null;
   }
 
-  final Throwable fatal() {
+  /** What ended the work, or null. */
+  public final Throwable fatal() {
     return fatal;
   }
 
-  /** Stops the work and waits until its clients are closed. */
-  final void stop() throws InterruptedException {
+  /** Stops the work and waits until its clients are closed (closes them here when it never ran). */
+  public final void stop() throws InterruptedException {
     running = false;
+    if (!began) {
+      began = true;
+      try {
+        cleanup();
+      } finally {
+        stopped.countDown();
+      }
+      return;
+    }
     consumer().wakeup();
     stopped.await();
   }

@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import dev.osprey.core.event.ModelActivation;
 import java.time.Instant;
@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
-/** The last activations this instance handled and what became of each, newest last; for {@code GET /v1/models}. */
+/** The last activations this instance handled and what became of each, newest last; e.g. for inference's {@code GET /v1/models}. */
 public final class SwapHistory {
   /**
    * @param version activated version (0 when the event was unreadable)
@@ -20,18 +20,18 @@ public final class SwapHistory {
   private final int capacity;
   private final Deque<Entry> entries = new ArrayDeque<>();
 
-  SwapHistory(int capacity) {
+  public SwapHistory(int capacity) {
     this.capacity = capacity;
   }
 
-  synchronized void add(Entry e) {
+  public synchronized void add(Entry e) {
     if (entries.size() == capacity) {
       entries.removeFirst();
     }
     entries.addLast(e);
   }
 
-  synchronized List<Entry> entries() {
+  public synchronized List<Entry> entries() {
     return List.copyOf(entries);
   }
 }

@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import ai.djl.Model;
 import ai.onnx.proto.OnnxMl.ModelProto;

@@ -1,6 +1,6 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
-/** What became of one model activation; the {@code outcome} tag of {@code osprey_inference_model_swaps_total}. */
+/** What became of one model activation; the {@code outcome} tag of {@code <prefix>_model_swaps_total} ({@link ServingMetrics}). */
 public enum SwapOutcome {
   /** Loaded, verified, warmed up and now serving. */
   SUCCESS("success"),

@@ -1,4 +1,4 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.model.InputSpec;
@@ -27,13 +27,13 @@ import org.slf4j.LoggerFactory;
  * file's size and SHA-256 checked), checks the manifest hash the activation carries, checks the
  * version fits the model being served (same input dtype and shape, same labels), opens it in the
  * configured runtime, checks its outputs match its labels and warms it up. Any failure leaves
- * nothing open. Called from the model follower thread only.
+ * nothing open. Called from one thread at a time (the model follower's).
  */
-final class ModelLoader {
+public final class ModelLoader {
   private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
 
   /** The version loads but does not fit the model being served or its own manifest. */
-  static final class IncompatibleModelException extends ModelLoadException {
+  public static final class IncompatibleModelException extends ModelLoadException {
     private static final long serialVersionUID = 1L;
 
     IncompatibleModelException(String message) {
@@ -41,15 +41,15 @@ final class ModelLoader {
     }
   }
 
-  private final InferenceConfig config;
+  private final ServingOptions options;
   private final ModelRegistry registry;
   private final Clock clock;
   // Once runtime auto has fallen back to the CPU, TensorRT will not appear later in this process:
   // later swaps go straight to the CPU, so the fallback is logged once, not on every swap.
   private volatile boolean tensorRtUnavailable;
 
-  ModelLoader(InferenceConfig config, ModelRegistry registry, Clock clock) {
-    this.config = config;
+  public ModelLoader(ServingOptions options, ModelRegistry registry, Clock clock) {
+    this.options = options;
     this.registry = registry;
     this.clock = clock;
   }
@@ -59,7 +59,7 @@ final class ModelLoader {
    * @throws IncompatibleModelException if the version does not fit
    * @throws ModelLoadException if the version is missing or corrupt, or the runtime cannot open it
    */
-  LoadedModel load(ModelActivation activation, LoadedModel current) throws ModelLoadException {
+  public LoadedModel load(ModelActivation activation, LoadedModel current) throws ModelLoadException {
     ModelVersion version = registry.load(activation.modelName(), activation.version());
     ModelManifest manifest = version.manifest();
     checkManifestHash(activation, version);
@@ -67,28 +67,28 @@ final class ModelLoader {
       checkFits(manifest, current.manifest());
     }
     String precision = precision(version);
-    Path file = version.file(precision.equals(InferenceConfig.PRECISION_INT8) ? FileRoles.INT8_ONNX : FileRoles.FP32_ONNX);
+    Path file = version.file(precision.equals(ServingOptions.PRECISION_INT8) ? FileRoles.INT8_ONNX : FileRoles.FP32_ONNX);
     Predictor predictor;
     AutoCloseable owner = null;
     try {
-      if (config.runtime() == RuntimeKind.PYTORCH) {
+      if (options.runtime() == RuntimeKind.PYTORCH) {
         // the differentiable network the packager stored: NetworkSpec in the manifest + DJL params
         DjlNetwork dir = PublishedNetwork.load(version);
         owner = dir;
         predictor = dir.newPredictor();
-        precision = InferenceConfig.PRECISION_FP32;
+        precision = ServingOptions.PRECISION_FP32;
       } else {
         predictor = OnnxPredictors.open(effectiveRuntime(), file, ortConfig(),
-            config.tensorRtFor(manifest.name(), manifest.version()));
-        if (config.runtime() == RuntimeKind.AUTO && predictor.activeRuntime() != RuntimeKind.ONNX_TENSORRT) {
+            options.tensorRtFor(manifest.name(), manifest.version()));
+        if (options.runtime() == RuntimeKind.AUTO && predictor.activeRuntime() != RuntimeKind.ONNX_TENSORRT) {
           tensorRtUnavailable = true;
         }
       }
     } catch (PredictorException e) {
       closeQuietly(owner);
-      throw new ModelLoadException("runtime " + config.runtime() + " cannot open " + manifest.ref() + ": " + e.getMessage(), e);
+      throw new ModelLoadException("runtime " + options.runtime() + " cannot open " + manifest.ref() + ": " + e.getMessage(), e);
     }
-    LoadedModel model = new LoadedModel(manifest, predictor, owner, config.runtime(), precision, activation, clock.instant());
+    LoadedModel model = new LoadedModel(manifest, predictor, owner, options.runtime(), precision, activation, clock.instant());
     try {
       warmUp(model);
     } catch (ModelLoadException | RuntimeException e) {
@@ -99,19 +99,19 @@ final class ModelLoader {
   }
 
   private RuntimeKind effectiveRuntime() {
-    return config.runtime() == RuntimeKind.AUTO && tensorRtUnavailable ? RuntimeKind.ONNX_CPU : config.runtime();
+    return options.runtime() == RuntimeKind.AUTO && tensorRtUnavailable ? RuntimeKind.ONNX_CPU : options.runtime();
   }
 
   private OrtConfig ortConfig() {
-    return new OrtConfig(config.intraOpThreads(), config.interOpThreads(), OptLevel.ALL_OPT, null, null);
+    return new OrtConfig(options.intraOpThreads(), options.interOpThreads(), OptLevel.ALL_OPT, null, null);
   }
 
   private String precision(ModelVersion version) {
-    if (config.precision().equals(InferenceConfig.PRECISION_INT8) && !version.hasFile(FileRoles.INT8_ONNX)) {
+    if (options.precision().equals(ServingOptions.PRECISION_INT8) && !version.hasFile(FileRoles.INT8_ONNX)) {
       LOG.warn("model {} has no {} file; serving its {} graph", version.ref(), FileRoles.INT8_ONNX, FileRoles.FP32_ONNX);
-      return InferenceConfig.PRECISION_FP32;
+      return ServingOptions.PRECISION_FP32;
     }
-    return config.precision();
+    return options.precision();
   }
 
   private void checkManifestHash(ModelActivation activation, ModelVersion version) throws ModelLoadException {
@@ -130,7 +130,7 @@ final class ModelLoader {
   }
 
   /** Samples and consumers downstream are shaped for the serving model: the next one must take and say the same. */
-  static void checkFits(ModelManifest next, ModelManifest serving) throws IncompatibleModelException {
+  public static void checkFits(ModelManifest next, ModelManifest serving) throws IncompatibleModelException {
     InputSpec a = next.input();
     InputSpec b = serving.input();
     if (a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
@@ -152,9 +152,9 @@ final class ModelLoader {
           + " floats per sample but its manifest's input " + model.manifest().input().shape() + " has " + size);
     }
     int labels = model.manifest().labels().size();
-    int[] batches = config.warmupBatches() == 0 ? new int[] {1} : new int[config.warmupBatches()];
+    int[] batches = options.warmupBatches() == 0 ? new int[] {1} : new int[options.warmupBatches()];
     for (int i = 0; i < batches.length; i++) {
-      batches[i] = i % 2 == 0 ? 1 : config.maxBatchSize();
+      batches[i] = i % 2 == 0 ? 1 : options.warmupBatchSize();
     }
     for (int b : batches) {
       Predictions out;

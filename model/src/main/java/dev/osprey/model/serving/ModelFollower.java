@@ -1,9 +1,10 @@
-package dev.osprey.inference;
+package dev.osprey.model.serving;
 
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.ModelActivation;
-import dev.osprey.core.topic.Topics;
+import dev.osprey.core.event.RejectReason;
+import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.model.registry.ModelLoadException;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,17 +12,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,38 +26,47 @@ import org.slf4j.LoggerFactory;
  * every activation). On start it reads the topic from the beginning to its end and loads the
  * latest activation of the configured model (the production version); afterwards it handles each
  * new activation as it arrives, the latest of a poll winning. Loading happens here, in the
- * background of the prediction loop, which keeps serving the old model until {@link ModelHolder#swap}.
+ * background of the service, which keeps serving the old model until {@link ModelHolder#swap}.
  * A failed load keeps the old model serving; it is logged, counted and kept in the history.
  */
 final class ModelFollower extends ClientThreadWork {
   private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
   private static final Duration POLL = Duration.ofMillis(200);
 
-  private final InferenceConfig config;
-  private final Topics topics;
+  private final String modelName;
+  private final String modelsTopic;
   private final EventCodec codec;
+  private final Consumer<String, byte[]> consumer;
+  private final Duration startTimeout;
   private final ModelLoader loader;
   private final ModelHolder holder;
-  private final InferenceMetrics metrics;
+  private final ServingMetrics metrics;
   private final SwapHistory history;
   private final Clock clock;
-  private final KafkaConsumer<String, byte[]> consumer;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
 
-  ModelFollower(InferenceConfig config, Properties kafka, Topics topics, EventCodec codec, ModelLoader loader,
-      ModelHolder holder, InferenceMetrics metrics, SwapHistory history, Clock clock) {
+  /**
+   * @param consumer reads {@code modelsTopic} (read_committed, no group); closed by this follower
+   * @param startTimeout how long metadata and end-offset lookups may take
+   */
+  ModelFollower(String modelName, String modelsTopic, EventCodec codec, Consumer<String, byte[]> consumer,
+      Duration startTimeout, ModelLoader loader, ModelHolder holder, ServingMetrics metrics, SwapHistory history,
+      Clock clock) {
     super(LOG);
-    this.config = config;
-    this.topics = topics;
+    this.modelName = modelName;
+    this.modelsTopic = modelsTopic;
     this.codec = codec;
+    this.consumer = consumer;
+    this.startTimeout = startTimeout;
     this.loader = loader;
     this.holder = holder;
     this.metrics = metrics;
     this.history = history;
     this.clock = clock;
-    this.consumer = new KafkaConsumer<>(
-        KafkaClientProperties.readCommittedConsumer(kafka, config.transactionalId() + "-models"),
-        new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  String modelName() {
+    return modelName;
   }
 
   /** Waits until the topic was read to its end once and its latest activation handled. */
@@ -70,40 +75,38 @@ final class ModelFollower extends ClientThreadWork {
   }
 
   @Override
-  Consumer<?, ?> consumer() {
+  protected Consumer<?, ?> consumer() {
     return consumer;
   }
 
   @Override
-  void cleanup() {
+  protected void cleanup() {
     consumer.close(Duration.ofSeconds(5));
   }
 
   @Override
-  void work() {
-    List<TopicPartition> partitions = consumer.partitionsFor(topics.models().name(), config.startTimeout()).stream()
+  protected void work() {
+    List<TopicPartition> partitions = consumer.partitionsFor(modelsTopic, startTimeout).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
-    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, config.startTimeout());
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, startTimeout);
     List<ModelActivation> seen = new ArrayList<>();
     while (running() && !reached(end)) {
-      ModelActivation a = newest(consumer.poll(POLL), null);
-      if (a != null) {
-        seen.add(a);
-      }
+      // every activation, not only a poll's newest: the start may fall back to an earlier one
+      seen.addAll(activations(consumer.poll(POLL)));
     }
     if (!seen.isEmpty()) {
       applyAtStart(seen);
     } else if (running()) {
       LOG.info("no activation of model '{}' on {} yet: waiting for one (osprey models activate {} VERSION)",
-          config.modelName(), topics.models().name(), config.modelName());
+          modelName, modelsTopic, modelName);
     }
     caughtUp.countDown();
     while (running()) {
-      ModelActivation next = newest(consumer.poll(POLL), null);
-      if (next != null) {
-        apply(next);
+      List<ModelActivation> polled = activations(consumer.poll(POLL));
+      if (!polled.isEmpty()) {
+        apply(polled.get(polled.size() - 1)); // the latest of a poll wins
       }
     }
   }
@@ -117,10 +120,11 @@ final class ModelFollower extends ClientThreadWork {
     return true;
   }
 
-  /** The last activation of our model among {@code records}, else {@code latest}; invalid events are counted and skipped. */
-  private ModelActivation newest(Iterable<ConsumerRecord<String, byte[]>> records, ModelActivation latest) {
+  /** The activations of our model among {@code records}, in order; invalid events are counted and skipped. */
+  private List<ModelActivation> activations(Iterable<ConsumerRecord<String, byte[]>> records) {
+    List<ModelActivation> out = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      if (!config.modelName().equals(r.key())) {
+      if (!modelName.equals(r.key())) {
         continue;
       }
       if (r.value() == null) {
@@ -131,17 +135,17 @@ final class ModelFollower extends ClientThreadWork {
       try {
         ModelActivation a = codec.decodeModelActivation(r.value());
         if (!a.modelName().equals(r.key())) {
-          throw new InvalidEventException(dev.osprey.core.event.RejectReason.INVALID_FIELD,
+          throw new InvalidEventException(RejectReason.INVALID_FIELD,
               "record key '" + r.key() + "' differs from modelName '" + a.modelName() + "'");
         }
-        latest = a;
+        out.add(a);
       } catch (InvalidEventException e) {
         LOG.warn("invalid activation at {}-{}@{} skipped: {} ({})", r.topic(), r.partition(), r.offset(),
             e.detail(), e.reason().code());
         record(0, SwapOutcome.INVALID_EVENT, e.detail(), null);
       }
     }
-    return latest;
+    return out;
   }
 
   /**

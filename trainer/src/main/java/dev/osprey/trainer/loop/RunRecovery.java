@@ -28,8 +28,11 @@ import java.util.Set;
  * <p>Actions by the latest phase found:
  * <ul>
  *   <li>TRIGGERED: {@link Action#START_TRAINING};
- *   <li>TRAINING: {@link Action#RESTART_TRAINING} (attempt + 1), or {@link Action#ABANDON} once
- *       {@code maxAttempts} attempts have started (a run that kills the trainer must not loop);
+ *   <li>TRAINING: {@link Action#RECORD_PUBLISHED} if the registry already holds the run's version
+ *       (the crash fell between the atomic publish and its record: write PUBLISHED, then gate; no
+ *       second version), else {@link Action#RESTART_TRAINING} (attempt + 1), or
+ *       {@link Action#ABANDON} once {@code maxAttempts} attempts have started (a run that kills the
+ *       trainer must not loop);
  *   <li>PUBLISHED: {@link Action#GATE_AGAIN} on the published version (the gate is a pure function);
  *   <li>GATED and passed: {@link Action#ACTIVATE}, unless the candidate already serves
  *       ({@link Action#RECORD_ACTIVATION}: write ACTIVATED, do not activate again) or the serving
@@ -47,7 +50,8 @@ public final class RunRecovery {
 
   /** What to do about one unfinished run. */
   public enum Action {
-    START_TRAINING, RESTART_TRAINING, GATE_AGAIN, ACTIVATE, RECORD_ACTIVATION, RESUME_WATCH, RECORD_ROLLBACK, ABANDON
+    START_TRAINING, RESTART_TRAINING, RECORD_PUBLISHED, GATE_AGAIN, ACTIVATE, RECORD_ACTIVATION, RESUME_WATCH,
+    RECORD_ROLLBACK, ABANDON
   }
 
   /**
@@ -104,6 +108,17 @@ public final class RunRecovery {
    * @param maxAttempts training attempts after which a run still in TRAINING is abandoned
    */
   public static Plan recover(List<RunTransition> log, String modelName, int servingVersion, int maxAttempts) {
+    return recover(log, modelName, servingVersion, maxAttempts, Map.of());
+  }
+
+  /**
+   * As {@link #recover(List, String, int, int)}, knowing which versions the registry holds for
+   * which run (from the manifests' lineage, once it records the run id).
+   *
+   * @param publishedByRunId registry version per run id, for the runs that published one
+   */
+  public static Plan recover(List<RunTransition> log, String modelName, int servingVersion, int maxAttempts,
+      Map<String, Integer> publishedByRunId) {
     Map<String, RunTransition> latest = new LinkedHashMap<>();
     for (RunTransition t : log) {
       if (t.modelName().equals(modelName)) {
@@ -119,7 +134,7 @@ public final class RunRecovery {
     for (int i = 0; i < open.size(); i++) {
       RunTransition r = open.get(i);
       steps.add(i == 0
-          ? step(r, servingVersion, maxAttempts)
+          ? step(r, servingVersion, maxAttempts, publishedByRunId.get(r.runId()))
           : new Step(Action.ABANDON, r, "superseded by run " + open.get(0).runId() + " (one run at a time)"));
     }
     List<RunTransition> ordered = latest.values().stream()
@@ -130,10 +145,12 @@ public final class RunRecovery {
     return new Plan(runs, steps);
   }
 
-  private static Step step(RunTransition r, int serving, int maxAttempts) {
+  private static Step step(RunTransition r, int serving, int maxAttempts, Integer published) {
     return switch (r.phase()) {
       case TRIGGERED -> new Step(Action.START_TRAINING, r, "triggered, not yet training");
-      case TRAINING -> r.attempt() >= maxAttempts
+      case TRAINING -> published != null
+          ? new Step(Action.RECORD_PUBLISHED, r, "v" + published + " was published before the crash; recording it")
+          : r.attempt() >= maxAttempts
           ? new Step(Action.ABANDON, r, "training did not complete in " + r.attempt() + " attempts")
           : new Step(Action.RESTART_TRAINING, r, "training attempt " + r.attempt() + " did not complete; starting attempt "
               + (r.attempt() + 1));

@@ -105,6 +105,17 @@ class RunRecoveryTest {
   }
 
   @Test
+  void aVersionPublishedJustBeforeTheCrashIsRecordedNotTrainedAgain() {
+    List<RunTransition> training = successfulRun().subList(0, 2);
+    String id = training.get(0).runId();
+    RunRecovery.Step s = RunRecovery.recover(training, MODEL, 3, 3, Map.of(id, 4, "other-run", 2)).steps().get(0);
+    assertEquals(Action.RECORD_PUBLISHED, s.action());
+    assertEquals("v4 was published before the crash; recording it", s.reason());
+    assertEquals(Action.RESTART_TRAINING, RunRecovery.recover(training, MODEL, 3, 3, Map.of("other-run", 2))
+        .steps().get(0).action());
+  }
+
+  @Test
   void trainingThatKeepsCrashingIsAbandonedAfterTheAttemptLimit() {
     RunTransition t = RunTransition.triggered(request("r1", 0), MODEL, 3, 0).training(FINE_TUNE, 1);
     t = t.training(FINE_TUNE, 2).training(FINE_TUNE, 3);
@@ -134,17 +145,19 @@ class RunRecoveryTest {
 
   /**
    * The protocol under crashes: a trainer that dies after any one of its writes and restarts from the
-   * run log and {@code osprey.models} finishes the run with exactly one activation, whether the
-   * activation and its record share a transaction or not.
+   * run log, the registry and {@code osprey.models} finishes the run with exactly one published
+   * version and exactly one activation, whether the activation and its record share a transaction
+   * or not.
    */
   @Test
   void aTrainerKilledAfterAnyWriteActivatesExactlyOnce() {
     for (boolean transactional : new boolean[] {true, false}) {
-      for (int crashAfter = 1; crashAfter <= 8; crashAfter++) {
+      for (int crashAfter = 1; crashAfter <= 9; crashAfter++) {
         SimulatedTrainer sim = new SimulatedTrainer(transactional, crashAfter);
         sim.runToTheEnd();
         String at = (transactional ? "transactional" : "plain") + ", crash after write " + crashAfter;
         assertEquals(List.of(3, 4), sim.models, at);
+        assertEquals(1, sim.publishes, at);
         assertEquals(RunPhase.KEPT, sim.runLog.get(sim.runLog.size() - 1).phase(), at);
         assertTrue(sim.restarts <= 1, at);
       }
@@ -155,6 +168,8 @@ class RunRecoveryTest {
   private static final class SimulatedTrainer {
     final List<RunTransition> runLog = new ArrayList<>();
     final List<Integer> models = new ArrayList<>(List.of(3));
+    final Map<String, Integer> registry = new java.util.HashMap<>();
+    int publishes;
     final boolean transactional;
     int crashAfter;
     int writes;
@@ -186,7 +201,7 @@ class RunRecoveryTest {
 
     void restart() {
       restarts++;
-      Plan plan = RunRecovery.recover(runLog, MODEL, models.get(models.size() - 1), 3);
+      Plan plan = RunRecovery.recover(runLog, MODEL, models.get(models.size() - 1), 3, registry);
       plan.resume().ifPresent(this::carryOn);
     }
 
@@ -195,9 +210,15 @@ class RunRecoveryTest {
         RunTransition r = step.run();
         switch (step.action()) {
           case START_TRAINING, RESTART_TRAINING -> r = append(r.training(FINE_TUNE, 1));
+          case RECORD_PUBLISHED -> r = append(r.published(registry.get(r.runId()), 2));
           default -> { }
         }
         if (r.phase() == RunPhase.TRAINING) {
+          String id = r.runId();
+          write(() -> {
+            registry.put(id, 4);
+            publishes++;
+          });
           r = append(r.published(4, 2));
         }
         if (r.phase() == RunPhase.PUBLISHED) {

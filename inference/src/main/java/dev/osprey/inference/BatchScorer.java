@@ -85,23 +85,12 @@ final class BatchScorer {
   private Prediction prediction(LoadedModel model, Predictions p, int row, Sample sample) {
     ModelManifest m = model.manifest();
     float[] probabilities = Softmax.of(p.logits(row));
-    int label = argmax(probabilities);
+    int label = Softmax.argmax(probabilities);
     List<Float> embedding = emitEmbedding && p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
     metrics.prediction(m.version(), m.labels().get(label), probabilities[label]);
     return new Prediction(Prediction.SCHEMA_VERSION, sample.id(), m.name(), m.version(), label, m.labels().get(label),
         probabilities[label], boxed(probabilities), embedding, model.runtime().configName(), model.precision(),
         sample.timestamp(), clock.millis());
-  }
-
-  /** Index of the largest probability (the first one on ties). */
-  private static int argmax(float[] p) {
-    int best = 0;
-    for (int c = 1; c < p.length; c++) {
-      if (p[c] > p[best]) {
-        best = c;
-      }
-    }
-    return best;
   }
 
   private static List<Float> boxed(float[] v) {

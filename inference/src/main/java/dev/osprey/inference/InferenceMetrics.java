@@ -76,6 +76,11 @@ public final class InferenceMetrics {
         .description("Records between this instance's position and the end of its assigned sample partitions")
         .baseUnit("records")
         .register(registry);
+    // Counters for every reason exist from the start at 0, so "no dead letters" is a flat line and
+    // rate() has data, not an absent series.
+    for (dev.osprey.core.event.RejectReason reason : dev.osprey.core.event.RejectReason.values()) {
+      counter(DEAD_LETTERS, "Samples sent to the dead-letter topic", "reason", reason.code());
+    }
   }
 
   private Timer stageTimer(String name, String description) {

@@ -5,6 +5,8 @@ import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
+import dev.osprey.core.config.MetricsSettings;
+import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
@@ -80,7 +82,10 @@ public final class Demo implements AutoCloseable {
   private final Options options;
   private final Datasets datasets;
   private final PrintStream out;
-  private final PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("demo");
+  // One registry per service, as when each runs in its own process: dashboards select by service.
+  private final PrometheusMeterRegistry ingestMetrics = PrometheusMetrics.newRegistry("ingest");
+  private final PrometheusMeterRegistry inferenceMetrics = PrometheusMetrics.newRegistry("inference");
+  private MetricsServer ingestMetricsServer;
   private final Topics topics = Topics.defaults();
   private EmbeddedKafkaBroker broker;
   private IngestService ingest;
@@ -114,7 +119,7 @@ public final class Demo implements AutoCloseable {
   /** Step 4: the inference service (int8 on ONNX Runtime CPU), told to serve the model through osprey.models. */
   public ServingModel startInference() throws Exception {
     InferenceConfig config = InferenceConfig.of(MODEL).withHttp("127.0.0.1", 0, null);
-    inference = new InferenceService(config, topics, registry, new ModelRegistry(options.registryDir()), clientProperties());
+    inference = new InferenceService(config, topics, inferenceMetrics, new ModelRegistry(options.registryDir()), clientProperties());
     inference.start();
     inference.activate(model.manifest().version(), "osprey demo", "serve the demo model");
     if (!pollUntil(Duration.ofSeconds(60), Duration.ofMillis(50), inference::isReady)) {
@@ -131,8 +136,9 @@ public final class Demo implements AutoCloseable {
   /** Step 3: the ingest service's validation topologies. */
   public void startIngest() throws Exception {
     Path state = Files.createDirectories(options.workDir().resolve("ingest-state"));
-    ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, registry);
+    ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, ingestMetrics);
     ingest.start();
+    ingestMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), ingestMetrics, () -> ingest.health().live());
     out.println("[3/6] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
         + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
   }
@@ -218,9 +224,24 @@ public final class Demo implements AutoCloseable {
     return ok;
   }
 
+  /**
+   * host:port of every {@code /metrics} endpoint the demo's services expose, for a Prometheus to
+   * scrape: ingest's metrics server and inference's HTTP server.
+   */
+  public List<String> metricsTargets() {
+    List<String> targets = new ArrayList<>();
+    if (ingestMetricsServer != null) {
+      targets.add("127.0.0.1:" + ingestMetricsServer.port());
+    }
+    if (inference != null) {
+      targets.add("127.0.0.1:" + inference.httpPort());
+    }
+    return targets;
+  }
+
   /** Prometheus text of this run's metrics (ingest counters etc.). */
   public String scrape() {
-    return registry.scrape();
+    return ingestMetrics.scrape() + inferenceMetrics.scrape();
   }
 
   /**
@@ -272,7 +293,11 @@ public final class Demo implements AutoCloseable {
     if (broker != null) {
       broker.close();
     }
-    registry.close();
+    if (ingestMetricsServer != null) {
+      ingestMetricsServer.close();
+    }
+    ingestMetrics.close();
+    inferenceMetrics.close();
   }
 
   /** For the counts in tests. */

@@ -3,12 +3,20 @@ package dev.osprey.cli.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.cli.prometheus.DashboardExpressions;
+import dev.osprey.cli.prometheus.PrometheusProcess;
 import dev.osprey.core.data.Datasets;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +26,49 @@ class DemoIT {
     dev.osprey.core.djl.DjlOfflineGuard.install();
   }
 
+  private static final Path DASHBOARDS = Path.of("..", "dashboards");
+
+  private static List<Path> ruleFiles() throws IOException {
+    try (var files = Files.list(DASHBOARDS.resolve("prometheus"))) {
+      return files.filter(f -> f.toString().endsWith(".yml") && !f.getFileName().toString().equals("prometheus.yml"))
+          .filter(f -> !f.getFileName().toString().endsWith("-test.yml")).sorted().toList();
+    }
+  }
+
+  /**
+   * Every panel of every Grafana dashboard and every alert rule, asked of the real Prometheus that
+   * scraped the demo: each returns data (alerts with their threshold turned into a bool comparison,
+   * so a quiet alert still shows its series exist).
+   */
+  private static void everyDashboardAndAlertExpressionReturnsData(PrometheusProcess prometheus) throws Exception {
+    List<DashboardExpressions.Expression> all = new ArrayList<>(DashboardExpressions.dashboards(DASHBOARDS.resolve("grafana/dashboards")));
+    for (Path rules : ruleFiles()) {
+      for (DashboardExpressions.Expression e : DashboardExpressions.rules(rules)) {
+        all.add(new DashboardExpressions.Expression(e.source(), DashboardExpressions.withoutFilter(e.expr())));
+      }
+    }
+    assertTrue(all.size() > 20, "expressions found: " + all.size());
+    List<String> empty = new ArrayList<>();
+    // rates need two scrapes after the traffic: retry the empty ones for a while
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        empty.clear();
+        for (DashboardExpressions.Expression e : all) {
+          if (prometheus.query(e.expr()).isEmpty()) {
+            empty.add(e.source() + ": " + e.expr());
+          }
+        }
+        return empty.isEmpty();
+      });
+    } catch (ConditionTimeoutException timeout) {
+      // the list below says which
+    }
+    assertEquals(List.of(), empty, "expressions without data; targets: " + prometheus.targets());
+  }
+
   @Test
   void demoStepsDeliverEveryRecordExactlyOnce(@TempDir Path work) throws Exception {
+    PrometheusProcess prometheus = null;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
     var options = new Demo.Options("fixture:test", 1500, 120, 0.2, 0, 7L, work, work.resolve("registry"), Duration.ofMinutes(2));
@@ -29,6 +78,10 @@ class DemoIT {
       assertEquals(1, model.manifest().version());
       demo.startIngest();
       assertEquals(model.ref(), demo.startInference().ref());
+      // A real Prometheus scrapes the services while the demo runs (skipped where the binary is absent).
+      prometheus = PrometheusProcess.available()
+          ? PrometheusProcess.start(Files.createDirectories(work.resolve("prometheus")), demo.metricsTargets(), ruleFiles())
+          : null;
       var sent = demo.replay();
       assertEquals(1500, sent.samples());
       assertEquals(120, sent.junkTotal());
@@ -48,6 +101,13 @@ class DemoIT {
       String metrics = demo.scrape();
       assertTrue(metrics.contains("osprey_ingest_records_validated_total"), metrics);
       assertTrue(metrics.contains("osprey_inference_"), metrics);
+      if (prometheus != null) {
+        everyDashboardAndAlertExpressionReturnsData(prometheus);
+      }
+    } finally {
+      if (prometheus != null) {
+        prometheus.close();
+      }
     }
     String report = buf.toString(StandardCharsets.UTF_8);
     assertTrue(report.contains("OK: every sample validated and predicted exactly once"), report);

@@ -31,7 +31,7 @@ class DemoIT {
   private static List<Path> ruleFiles() throws IOException {
     try (var files = Files.list(DASHBOARDS.resolve("prometheus"))) {
       return files.filter(f -> f.toString().endsWith(".yml") && !f.getFileName().toString().equals("prometheus.yml"))
-          .filter(f -> !f.getFileName().toString().endsWith("-test.yml")).sorted().toList();
+          .filter(f -> !f.getFileName().toString().matches(".*[-_]test\\.yml")).sorted().toList();
     }
   }
 

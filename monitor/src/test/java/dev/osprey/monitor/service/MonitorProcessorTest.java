@@ -103,7 +103,12 @@ class MonitorProcessorTest {
     int cut = DRIFT_AT + 30; // mid-window, possibly mid-alarm
     got.addAll(feed(before, replay, 0, cut));
     List<ModelStream.State> saved = new ArrayList<>();
-    before.dirtyStates().values().forEach(s -> saved.add(codec.decode(codec.encode(s))));
+    for (ModelStream.State s : before.dirtyStates().values()) {
+      byte[] bytes = codec.encode(s);
+      System.out.println("saved state of " + s.model() + ": " + bytes.length + " bytes");
+      assertTrue(bytes.length < 100_000, bytes.length + " bytes");
+      saved.add(codec.decode(bytes));
+    }
     // a new catalog: the thresholds are calibrated again (seeded) as after a process restart
     MonitorProcessor after = new MonitorProcessor(MonitorFixtures.settings(),
         new ReferenceCatalog(registry, MonitorFixtures.settings().drift()));

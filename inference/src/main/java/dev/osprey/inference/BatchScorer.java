@@ -7,6 +7,7 @@ import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
 import dev.osprey.model.runtime.PredictorException;
+import dev.osprey.model.serving.LoadedModel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * Runs normalized rows through one model in calls of at most {@code maxBatchSize} rows and turns
  * the logits into {@link Prediction}s. A call the engine fails on is retried row by row, so one
  * row the engine cannot take fails alone (its slot holds the error) and the rest are predicted.
+ * Times the model calls and the post-processing (softmax, label, prediction records) separately.
  * Stateless apart from its settings; used by the prediction loop thread only.
  */
 final class BatchScorer {
@@ -50,9 +52,11 @@ final class BatchScorer {
       float[] chunk = Arrays.copyOfRange(x, from * n, (from + rows) * n);
       try {
         Predictions p = run(model, chunk, rows);
+        long post = System.nanoTime();
         for (int i = 0; i < rows; i++) {
           out.add(new Scored(prediction(model, p, i, samples.get(from + i)), null));
         }
+        metrics.postprocess(System.nanoTime() - post);
       } catch (PredictorException | RuntimeException e) {
         LOG.warn("model {} failed on a batch of {}; retrying its rows one by one: {}", model.ref(), rows, e.toString());
         for (int i = 0; i < rows; i++) {

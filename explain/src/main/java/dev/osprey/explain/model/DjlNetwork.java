@@ -16,7 +16,6 @@ import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelVersion;
-import dev.osprey.model.runtime.DjlModelDirectory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -93,7 +92,7 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
   }
 
   /** Wraps a loaded model directory; closing this closes it. */
-  public static DjlNetwork of(DjlModelDirectory directory) {
+  public static DjlNetwork of(dev.osprey.model.runtime.DjlNetwork directory) {
     return new DjlNetwork(directory.spec(), directory.block(), directory.model().getNDManager(), directory);
   }
 

@@ -8,6 +8,7 @@ import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.JsonSerde;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
@@ -311,22 +312,7 @@ public final class LabelJoinTopology {
     private void deadLetter(Feedback feedback, long timestamp, Headers original, InvalidEventException reason,
         String topic, int partition, long offset) {
       byte[] value = codec.encode(feedback);
-      Headers headers = DeadLetterHeaders.of(original, reason, topic, new RecordMetadata() {
-        @Override
-        public String topic() {
-          return topic;
-        }
-
-        @Override
-        public int partition() {
-          return partition;
-        }
-
-        @Override
-        public long offset() {
-          return offset;
-        }
-      }, value.length);
+      Headers headers = DeadLetterHeaders.of(original, reason, topic, partition, offset, value.length);
       context.forward(new Record<>(feedback.sampleId(), (Output) new Output.DeadLetter(value), timestamp, headers));
     }
 

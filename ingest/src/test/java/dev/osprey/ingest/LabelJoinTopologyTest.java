@@ -11,6 +11,7 @@ import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

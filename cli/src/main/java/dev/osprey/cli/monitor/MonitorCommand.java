@@ -8,6 +8,7 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.monitor.service.MonitorConfig;
@@ -16,7 +17,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,23 +87,18 @@ public final class MonitorCommand implements Callable<Integer> {
     }
     PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("monitor");
     MetricsSettings metrics = MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT);
-    CountDownLatch stopped = new CountDownLatch(1);
     try (MonitorService service = new MonitorService(monitor, topics, registry,
             new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties());
         MetricsServer server = metrics.enabled()
-            ? new MetricsServer(metrics, registry, () -> service.state() == MonitorService.State.RUNNING)
+            ? new MetricsServer(metrics, registry, () -> service.health().live())
             : null) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        stopped.countDown();
-      }, "osprey-monitor-shutdown"));
-      service.start();
-      System.out.println("monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name()
-          + " -> " + topics.drift().name() + " (ERT " + (long) monitor.settings().drift().ertSamples()
-          + " samples, window " + monitor.settings().drift().windowSize() + ")"
-          + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
-      System.out.println("Press Ctrl-C to stop.");
-      stopped.await();
+      new ServiceRunner().run(service, "monitor", s -> {
+        System.out.println("monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name()
+            + " -> " + topics.drift().name() + " (ERT " + (long) monitor.settings().drift().ertSamples()
+            + " samples, window " + monitor.settings().drift().windowSize() + ", state in " + s.stateTopic() + ")"
+            + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
+        System.out.println("Press Ctrl-C to stop.");
+      });
     }
     return 0;
   }

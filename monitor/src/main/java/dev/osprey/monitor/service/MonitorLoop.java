@@ -5,6 +5,7 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
+import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.core.topic.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * committed with it. A transaction ends after {@code commitInterval} or when a poll returns
  * nothing. Any failure to commit ends the loop ({@link #fatal()}); a restart recovers.
  */
-final class MonitorLoop implements Runnable {
+final class MonitorLoop extends ClientThreadWork {
   private static final Logger log = LoggerFactory.getLogger(MonitorLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
 
@@ -44,10 +45,6 @@ final class MonitorLoop implements Runnable {
   private final Clock clock;
   private final EventCodec codec = new EventCodec();
   private final MonitorStateCodec states = new MonitorStateCodec();
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-  private volatile boolean running = true;
-  private volatile boolean began;
-  private volatile Throwable fatal;
   private boolean inTransaction;
   private long transactionStart;
 
@@ -57,6 +54,7 @@ final class MonitorLoop implements Runnable {
    */
   MonitorLoop(Topics topics, String stateTopic, MonitorProcessor processor, Consumer<String, byte[]> consumer,
       Producer<String, byte[]> producer, MonitorMetrics metrics, Duration commitInterval, Clock clock) {
+    super(log);
     this.topics = topics;
     this.stateTopic = stateTopic;
     this.processor = processor;
@@ -76,39 +74,29 @@ final class MonitorLoop implements Runnable {
 
   void start(List<String> inputs) {
     consumer.subscribe(inputs);
-    Thread t = new Thread(this, "osprey-monitor-loop");
-    t.setDaemon(true);
-    began = true;
-    t.start();
+    startThread("osprey-monitor-loop");
   }
 
   @Override
-  public void run() {
-    try {
-      while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-        for (ConsumerRecord<String, byte[]> r : records) {
-          if (!inTransaction) {
-            producer.beginTransaction();
-            inTransaction = true;
-            transactionStart = clock.millis();
-          }
-          process(r);
+  protected Consumer<?, ?> consumer() {
+    return consumer;
+  }
+
+  @Override
+  protected void work() {
+    while (running()) {
+      ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+      for (ConsumerRecord<String, byte[]> r : records) {
+        if (!inTransaction) {
+          producer.beginTransaction();
+          inTransaction = true;
+          transactionStart = clock.millis();
         }
-        if (inTransaction && (records.isEmpty() || clock.millis() - transactionStart >= commitMillis)) {
-          commit();
-        }
+        process(r);
       }
-    } catch (org.apache.kafka.common.errors.WakeupException e) {
-      // stop() was called
-    } catch (Exception | Error e) {
-      if (running) {
-        fatal = e;
-        log.error("monitor loop stopped; the last committed state and offsets stay valid", e);
+      if (inTransaction && (records.isEmpty() || clock.millis() - transactionStart >= commitMillis)) {
+        commit();
       }
-    } finally {
-      running = false;
-      cleanup();
     }
   }
 
@@ -156,7 +144,9 @@ final class MonitorLoop implements Runnable {
     metrics.publish(processor.view());
   }
 
-  private void cleanup() {
+  /** Aborts an open transaction (a restart would abort it too) and closes the clients. */
+  @Override
+  protected void cleanup() {
     try {
       if (inTransaction) {
         producer.abortTransaction();
@@ -168,28 +158,7 @@ final class MonitorLoop implements Runnable {
         producer.close(Duration.ofSeconds(5));
       } finally {
         consumer.close(Duration.ofSeconds(5));
-        stopped.countDown();
       }
     }
-  }
-
-  boolean isRunning() {
-    return running && fatal == null;
-  }
-
-  Throwable fatal() {
-    return fatal;
-  }
-
-  /** Stops the loop and waits until its clients are closed (an open transaction is aborted). */
-  void stop() throws InterruptedException {
-    running = false;
-    if (!began) {
-      began = true;
-      cleanup();
-      return;
-    }
-    consumer.wakeup();
-    stopped.await();
   }
 }

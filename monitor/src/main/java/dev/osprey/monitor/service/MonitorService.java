@@ -1,5 +1,9 @@
 package dev.osprey.monitor.service;
 
+import dev.osprey.core.service.Health;
+import dev.osprey.core.service.KafkaClients;
+import dev.osprey.core.service.OspreyService;
+import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
@@ -22,16 +26,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * previous incarnation ({@code initTransactions}), reads the saved state, and starts the loop and
  * the models-topic follower; {@link #close()} is idempotent.
  */
-public final class MonitorService implements AutoCloseable {
+public final class MonitorService implements OspreyService {
   private static final Logger log = LoggerFactory.getLogger(MonitorService.class);
   /** Longest a transaction may stay open: a model swap may calibrate detectors inside one. */
   static final int TRANSACTION_TIMEOUT_MS = 300_000;
@@ -55,15 +56,13 @@ public final class MonitorService implements AutoCloseable {
   private final Topics topics;
   private final MonitorMetrics metrics;
   private final ModelRegistry registry;
-  private final Properties kafka;
+  private final KafkaClients clients;
   private final Clock clock;
   private ReferenceCatalog catalog;
   private MonitorLoop loop;
   private ActivationFollower follower;
-  private volatile State state = State.CREATED;
-
-  /** Where the service stands. */
-  public enum State { CREATED, RUNNING, FAILED, CLOSED }
+  private volatile boolean started;
+  private volatile boolean closed;
 
   /**
    * @param meters where the monitor's meters go
@@ -76,10 +75,11 @@ public final class MonitorService implements AutoCloseable {
     this.topics = Objects.requireNonNull(topics, "topics");
     this.metrics = new MonitorMetrics(Objects.requireNonNull(meters, "meters"));
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.kafka = config.kafka();
+    Properties base = config.kafka();
     if (kafka != null) {
-      this.kafka.putAll(kafka);
+      base.putAll(kafka);
     }
+    this.clients = new KafkaClients(base);
     this.clock = Clock.systemUTC();
   }
 
@@ -101,19 +101,21 @@ public final class MonitorService implements AutoCloseable {
   /**
    * Starts the service and returns once it runs.
    *
-   * @throws MonitorStartException naming what is missing or what failed; what was started is closed
+   * @throws ServiceStartException naming what is missing or what failed; what was started is closed
    * @throws IllegalStateException if called twice or after {@link #close()}
    */
-  public synchronized void start() throws MonitorStartException {
-    if (state != State.CREATED) {
+  @Override
+  public synchronized void start() throws ServiceStartException {
+    if (started || closed) {
       throw new IllegalStateException("MonitorService.start() may be called once, before close()");
     }
-    state = State.RUNNING;
+    started = true;
     try {
       prepareTopics();
       catalog = new ReferenceCatalog(registry, config.settings().drift());
-      KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
-          new ByteArraySerializer());
+      Producer<String, byte[]> producer = clients.transactionalProducer(Serdes.String(), Serdes.ByteArray(),
+          config.applicationId() + "-0", config.applicationId() + "-producer",
+          Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS));
       // fences a previous incarnation and aborts its open transaction before the state is read
       producer.initTransactions();
       MonitorProcessor processor = new MonitorProcessor(config.settings(), catalog);
@@ -121,65 +123,35 @@ public final class MonitorService implements AutoCloseable {
       processor.restore(saved.values());
       metrics.publish(processor.view());
       log.info("monitor state restored for {} models from {}", saved.size(), stateTopic());
-      KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(config.applicationId(), true),
-          new StringDeserializer(), new ByteArrayDeserializer());
+      // a calibration at a model swap may hold the loop for a while
+      Consumer<String, byte[]> consumer = clients.readCommittedConsumer(Serdes.String(), Serdes.ByteArray(),
+          config.applicationId(), Map.of(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId(),
+              ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, TRANSACTION_TIMEOUT_MS));
       loop = new MonitorLoop(topics, stateTopic(), processor, consumer, producer, metrics, config.commitInterval(),
           clock);
-      follower = new ActivationFollower(topics.models().name(), new KafkaConsumer<>(
-          consumerConfig(config.applicationId() + "-models", false), new StringDeserializer(),
-          new ByteArrayDeserializer()), catalog, config.startTimeout());
+      follower = new ActivationFollower(topics.models().name(), clients.readCommittedConsumer(Serdes.String(),
+          Serdes.ByteArray(), config.applicationId() + "-models", Map.of()), catalog, config.startTimeout());
       loop.start(MonitorLoop.inputs(topics, config.settings()));
-      follower.start();
+      follower.startThread("osprey-monitor-models");
       log.info("monitor running: {} -> {} (state in {})", MonitorLoop.inputs(topics, config.settings()),
           topics.drift().name(), stateTopic());
-    } catch (MonitorStartException e) {
+    } catch (ServiceStartException e) {
       close();
       throw e;
     } catch (RuntimeException e) {
       close();
-      throw new MonitorStartException("monitor could not start: " + e, e);
+      throw new ServiceStartException("monitor could not start: " + e, e);
     }
-  }
-
-  private Properties producerConfig() {
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.applicationId() + "-0");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-producer");
-    return p;
-  }
-
-  private Properties consumerConfig(String clientId, boolean group) {
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    if (group) {
-      p.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId());
-      // a calibration at a model swap may hold the loop for a while
-      p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, TRANSACTION_TIMEOUT_MS);
-    }
-    return p;
   }
 
   /** Checks the input and output topics exist and creates the state topic if it does not. */
-  private void prepareTopics() throws MonitorStartException {
-    Properties p = new Properties();
-    p.putAll(kafka);
+  private void prepareTopics() throws ServiceStartException {
+    clients.requireTopics(topicsUsed(), config.startTimeout(), "osprey monitor --create-topics");
+    Properties p = clients.base();
     long timeout = config.startTimeout().toMillis();
     p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout));
     try (Admin admin = Admin.create(p)) {
       Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
-      List<String> missing = topicsUsed().stream().map(Topic::name).filter(t -> !existing.contains(t)).toList();
-      if (!missing.isEmpty()) {
-        throw new MonitorStartException("topics " + missing + " do not exist on " + kafka.get("bootstrap.servers")
-            + " (create them first, e.g. with `osprey topics create`)", null);
-      }
       if (!existing.contains(stateTopic())) {
         NewTopic t = new NewTopic(stateTopic(), Optional.of(1), Optional.empty())
             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -193,10 +165,10 @@ public final class MonitorService implements AutoCloseable {
         }
       }
     } catch (ExecutionException | TimeoutException e) {
-      throw new MonitorStartException("cannot check or create topics on " + kafka.get("bootstrap.servers") + ": " + e, e);
+      throw new ServiceStartException("cannot create " + stateTopic() + " on " + clients.bootstrapServers() + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MonitorStartException("interrupted while checking topics", e);
+      throw new ServiceStartException("interrupted while creating " + stateTopic(), e);
     }
   }
 
@@ -204,8 +176,8 @@ public final class MonitorService implements AutoCloseable {
   private Map<String, ModelStream.State> readState() {
     MonitorStateCodec codec = new MonitorStateCodec();
     Map<String, byte[]> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig(config.applicationId() + "-restore",
-        false), new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (Consumer<String, byte[]> c = clients.readCommittedConsumer(Serdes.String(), Serdes.ByteArray(),
+        config.applicationId() + "-restore", Map.of())) {
       List<TopicPartition> partitions = c.partitionsFor(stateTopic(), config.startTimeout()).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       c.assign(partitions);
@@ -230,12 +202,18 @@ public final class MonitorService implements AutoCloseable {
     return out;
   }
 
-  /** RUNNING while the loop runs; FAILED with the cause otherwise. */
-  public State state() {
-    if (state == State.RUNNING && loop != null && !loop.isRunning()) {
-      return State.FAILED;
+  /** READY while the loop runs; DOWN with the cause once it stopped. */
+  @Override
+  public Health health() {
+    if (closed) {
+      return Health.of(Health.Status.CLOSED);
     }
-    return state;
+    MonitorLoop l = loop;
+    if (l == null) {
+      return Health.of(Health.Status.STARTING);
+    }
+    return l.isRunning() ? Health.of(Health.Status.READY)
+        : new Health(Health.Status.DOWN, "monitor loop stopped: " + l.fatal());
   }
 
   /** Why the loop stopped, or null. */
@@ -250,10 +228,10 @@ public final class MonitorService implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (state == State.CLOSED) {
+    if (closed) {
       return;
     }
-    state = State.CLOSED;
+    closed = true;
     try {
       if (follower != null) {
         follower.stop();
@@ -270,12 +248,4 @@ public final class MonitorService implements AutoCloseable {
     }
   }
 
-  /** The monitor could not start; the message says why. */
-  public static final class MonitorStartException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    public MonitorStartException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
 }

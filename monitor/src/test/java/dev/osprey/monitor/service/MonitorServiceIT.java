@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.broker.KafkaBrokerExtension;
@@ -12,6 +13,7 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
+import dev.osprey.core.service.Health;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
@@ -157,6 +159,8 @@ class MonitorServiceIT {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (MonitorService s = new MonitorService(config(), topics, meters, registry, new Properties())) {
       s.start();
+      assertEquals(Health.Status.READY, s.health().status());
+      assertThrows(IllegalStateException.class, s::start);
       produce(topics, 0, N);
       await().atMost(Duration.ofSeconds(60)).until(() -> predictions(s) == N && labeled(s) == N / 2);
       List<DriftReport> got = reports(topics.drift());

@@ -13,7 +13,13 @@ public enum RejectReason {
   DUPLICATE_ID("duplicate-id"),
   INCOMPATIBLE_INPUT("incompatible-input"),
   /** The model failed on this one sample although it fit the model's input (inference only). */
-  MODEL_ERROR("model-error");
+  MODEL_ERROR("model-error"),
+  /** A second label for a sample, equal to the first (the label joins: first label wins). */
+  DUPLICATE_LABEL("duplicate-label"),
+  /** A second label for a sample that differs from the first (the first one stays). */
+  CONFLICTING_LABEL("conflicting-label"),
+  /** A label no sample or prediction with its id met within the join window. */
+  UNMATCHED_LABEL("unmatched-label");
 
   private final String code;
 

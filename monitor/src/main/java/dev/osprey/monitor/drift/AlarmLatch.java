@@ -39,4 +39,14 @@ final class AlarmLatch {
   boolean alarm() {
     return alarm;
   }
+
+  int quietSteps() {
+    return quietSteps;
+  }
+
+  /** Continues from a saved state (a restart). */
+  void restore(boolean alarm, int quietSteps) {
+    this.alarm = alarm;
+    this.quietSteps = quietSteps;
+  }
 }

@@ -62,11 +62,52 @@ public final class DriftMonitor {
     resets++;
     for (int i = 0; i < calibrated.tests().size(); i++) {
       CalibratedDetectors.Calibrated c = calibrated.tests().get(i);
-      d.add(new OnlineDriftDetector(c.test(), c.calibration(), calibrated.config().clearAfter(),
-          config.seed() + 7919L * resets + i));
+      d.add(new OnlineDriftDetector(c.test(), c.calibration(), calibrated.config().clearAfter(), seed(i)));
     }
     detectors = List.copyOf(d);
     samplesSeen = 0;
+  }
+
+  // A detector's prefill seed: differs per reset, so a reset draws a fresh prefill.
+  private long seed(int detector) {
+    return config.seed() + 7919L * resets + detector;
+  }
+
+  /**
+   * Everything the monitor needs to continue after a restart, given the same calibration.
+   *
+   * @param resets resets so far (they seed the prefills)
+   * @param samplesSeen predictions observed since the last reset
+   * @param detectors each detector's state, in the calibration's order
+   */
+  public record State(long resets, long samplesSeen, List<OnlineDriftDetector.State> detectors) {}
+
+  /** The current state (see {@link OnlineDriftDetector#state()}). */
+  public State state() {
+    return new State(resets, samplesSeen, detectors.stream().map(OnlineDriftDetector::state).toList());
+  }
+
+  /**
+   * Continues from {@code state}, saved by a monitor that was last reset with {@code calibrated}:
+   * the same detectors, seeds and windows, so the alarms that follow are the ones the saved
+   * monitor would have raised.
+   *
+   * @throws IllegalArgumentException if the state does not fit the calibration
+   */
+  public void restore(CalibratedDetectors calibrated, State state) {
+    if (state.detectors().size() != calibrated.tests().size()) {
+      throw new IllegalArgumentException("state has " + state.detectors().size() + " detectors, calibration "
+          + calibrated.tests().size());
+    }
+    resets = state.resets();
+    List<OnlineDriftDetector> d = new ArrayList<>();
+    for (int i = 0; i < calibrated.tests().size(); i++) {
+      CalibratedDetectors.Calibrated c = calibrated.tests().get(i);
+      d.add(OnlineDriftDetector.restore(c.test(), c.calibration(), calibrated.config().clearAfter(), seed(i),
+          state.detectors().get(i)));
+    }
+    detectors = List.copyOf(d);
+    samplesSeen = state.samplesSeen();
   }
 
   /**
@@ -108,6 +149,11 @@ public final class DriftMonitor {
   /** The running detectors (for statistics, thresholds and alarm states). */
   public List<OnlineDriftDetector> detectors() {
     return detectors;
+  }
+
+  /** Resets so far. */
+  public long resets() {
+    return resets;
   }
 
   /** Predictions observed since the last reset. */

@@ -1,5 +1,8 @@
 package dev.osprey.monitor.drift;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -15,6 +18,8 @@ public final class OnlineDriftDetector {
   private final WindowStatistic statistic;
   private final AlarmLatch latch;
   private final String[] recentIds;
+  // the window's observations, for a state snapshot: the statistic is rebuilt by replaying them
+  private final Observation[] window;
   private long samplesSeen;
   private long lastAtBaseline = -1;
   private long onset = -1;
@@ -37,6 +42,58 @@ public final class OnlineDriftDetector {
     this.statistic = s;
     this.latch = new AlarmLatch(calibration.threshold(), clearAfter);
     this.recentIds = new String[4 * test.windowSize()];
+    this.window = new Observation[test.windowSize()];
+  }
+
+  /**
+   * What a detector needs to continue exactly where it was (with the same test, calibration,
+   * clear rule and seed): its counters, alarm state and recent ids, and the observations in its
+   * window, oldest first (at most one window; fewer when it has seen fewer since its start).
+   */
+  public record State(long samplesSeen, long lastAtBaseline, long onset, String onsetId, boolean alarm,
+      int quietSteps, List<String> recentIds, List<Observation> window) {}
+
+  /** This detector's state (the observations are shared, not copied: they are never modified). */
+  public State state() {
+    int held = (int) Math.min(samplesSeen, window.length);
+    List<Observation> w = new ArrayList<>(held);
+    for (long i = samplesSeen - held; i < samplesSeen; i++) {
+      w.add(window[(int) (i % window.length)]);
+    }
+    return new State(samplesSeen, lastAtBaseline, onset, onsetId, latch.alarm(), latch.quietSteps(),
+        Arrays.asList(recentIds.clone()), w);
+  }
+
+  /**
+   * A detector continuing from {@code state}: started as the constructor does (same seed, so the
+   * same prefill), its window's observations replayed into the statistic, then its counters and
+   * alarm state set. The statistic equals the original's (integer-count tests exactly; the MMD's
+   * running sums to rounding).
+   *
+   * @throws IllegalArgumentException if the state does not fit this test
+   */
+  public static OnlineDriftDetector restore(DriftTest test, ThresholdCalibration calibration, int clearAfter, long seed,
+      State state) {
+    OnlineDriftDetector d = new OnlineDriftDetector(test, calibration, clearAfter, seed);
+    if (state.window().size() > d.window.length || state.recentIds().size() != d.recentIds.length
+        || state.window().size() != Math.min(state.samplesSeen(), d.window.length)) {
+      throw new IllegalArgumentException("state of " + test.name() + " does not fit a window of " + d.window.length);
+    }
+    long first = state.samplesSeen() - state.window().size();
+    for (int i = 0; i < state.window().size(); i++) {
+      Observation o = state.window().get(i);
+      d.statistic.update(o);
+      d.window[(int) ((first + i) % d.window.length)] = o;
+    }
+    d.samplesSeen = state.samplesSeen();
+    d.lastAtBaseline = state.lastAtBaseline();
+    d.onset = state.onset();
+    d.onsetId = state.onsetId();
+    d.latch.restore(state.alarm(), state.quietSteps());
+    for (int i = 0; i < d.recentIds.length; i++) {
+      d.recentIds[i] = state.recentIds().get(i);
+    }
+    return d;
   }
 
   public String name() {
@@ -64,6 +121,7 @@ public final class OnlineDriftDetector {
   public DriftEvent observe(Observation o) {
     long index = samplesSeen++;
     recentIds[(int) (index % recentIds.length)] = o.sampleId();
+    window[(int) (index % window.length)] = o;
     double value = statistic.update(o);
     if (value <= calibration.nullMedian()) {
       lastAtBaseline = index;

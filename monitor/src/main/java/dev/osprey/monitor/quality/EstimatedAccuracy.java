@@ -54,6 +54,27 @@ public final class EstimatedAccuracy {
     return size == 0 ? Double.NaN : sum / size;
   }
 
+  /** The window and running sum, exactly (a restart continues from them). */
+  public record State(double[] ring, int size, int head, double sum, long seen) {}
+
+  public State state() {
+    return new State(ring.clone(), size, head, sum, seen);
+  }
+
+  /** @throws IllegalArgumentException if the state's window is not {@code window} long */
+  public static EstimatedAccuracy restore(CalibrationMap calibration, int window, State s) {
+    EstimatedAccuracy e = new EstimatedAccuracy(calibration, window);
+    if (s.ring().length != window) {
+      throw new IllegalArgumentException("estimate state has a window of " + s.ring().length + ", expected " + window);
+    }
+    System.arraycopy(s.ring(), 0, e.ring, 0, window);
+    e.size = s.size();
+    e.head = s.head();
+    e.sum = s.sum();
+    e.seen = s.seen();
+    return e;
+  }
+
   /** Predictions in the window. */
   public int size() {
     return size;

@@ -1,6 +1,8 @@
 package dev.osprey.monitor.quality;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -12,6 +14,7 @@ import java.util.PriorityQueue;
  */
 public final class OnlineQuality {
   private final QualityConfig config;
+  private final int classes;
   private final QualityAggregate total;
   private final QualityAggregate lastN;
   private final QualityAggregate lastT;
@@ -29,6 +32,7 @@ public final class OnlineQuality {
       throw new IllegalArgumentException("classes must be >= 2, got " + classes);
     }
     this.config = config;
+    this.classes = classes;
     this.total = new QualityAggregate(classes, config.eceBins());
     this.lastN = new QualityAggregate(classes, config.eceBins());
     this.lastT = new QualityAggregate(classes, config.eceBins());
@@ -110,6 +114,41 @@ public final class OnlineQuality {
       }
     }
     return lastT.snapshot(made == 0 ? Double.NaN : Math.min(1, (double) lastT.count() / made));
+  }
+
+  /**
+   * Everything needed to continue exactly (a restart): the three windows' sums, the outcomes still
+   * in the count and time windows (to remove them later), the coverage buckets and the clock.
+   */
+  public record State(int classes, QualitySums total, QualitySums lastN, QualitySums lastT, List<LabeledOutcome> countWindow,
+      List<LabeledOutcome> timeWindow, long[] bucketCounts, long[] bucketIds, long predictions, long now) {}
+
+  public State state() {
+    return new State(classes, total.state(), lastN.state(), lastT.state(), new ArrayList<>(countWindow),
+        new ArrayList<>(timeWindow), bucketCounts.clone(), bucketIds.clone(), predictions, now);
+  }
+
+  /** @throws IllegalArgumentException if the state is not of this version's shape */
+  public static OnlineQuality restore(QualityConfig config, State s) {
+    OnlineQuality q = new OnlineQuality(s.classes(), config);
+    if (s.bucketCounts().length != q.bucketCounts.length) {
+      throw new IllegalArgumentException("quality state has " + s.bucketCounts().length + " time buckets");
+    }
+    q.total.restore(s.total());
+    q.lastN.restore(s.lastN());
+    q.lastT.restore(s.lastT());
+    q.countWindow.addAll(s.countWindow());
+    q.timeWindow.addAll(s.timeWindow());
+    System.arraycopy(s.bucketCounts(), 0, q.bucketCounts, 0, q.bucketCounts.length);
+    System.arraycopy(s.bucketIds(), 0, q.bucketIds, 0, q.bucketIds.length);
+    q.predictions = s.predictions();
+    q.now = s.now();
+    return q;
+  }
+
+  /** Classes of this version. */
+  public int classes() {
+    return classes;
   }
 
   /** Predictions counted since this version started. */

@@ -62,6 +62,28 @@ final class QualityAggregate {
     return count;
   }
 
+  QualitySums state() {
+    return new QualitySums(count, correct, support.clone(), hits.clone(), binCount.clone(), binCorrect.clone(),
+        binConfidence.clone(), logLoss, delayMillis, confidence);
+  }
+
+  void restore(QualitySums s) {
+    if (s.support().length != classes || s.binCount().length != bins) {
+      throw new IllegalArgumentException("quality state has " + s.support().length + " classes and "
+          + s.binCount().length + " bins, expected " + classes + " and " + bins);
+    }
+    count = s.count();
+    correct = s.correct();
+    System.arraycopy(s.support(), 0, support, 0, classes);
+    System.arraycopy(s.hits(), 0, hits, 0, classes);
+    System.arraycopy(s.binCount(), 0, binCount, 0, bins);
+    System.arraycopy(s.binCorrect(), 0, binCorrect, 0, bins);
+    System.arraycopy(s.binConfidence(), 0, binConfidence, 0, bins);
+    logLoss = s.logLoss();
+    delayMillis = s.delayMillis();
+    confidence = s.confidence();
+  }
+
   /** What these outcomes say; NaN where there is nothing to average. */
   QualitySnapshot snapshot(double coverage) {
     double[] recall = new double[classes];

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 /** {@code osprey demo}: the whole flow on an embedded broker, then a report and a clean exit. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Start an embedded Kafka broker, get a model (the registry's latest 'digits', or train and publish one), "
-        + "start ingest and inference, replay real MNIST with junk and labels mixed in while showing live throughput and "
-        + "online accuracy, and report what arrived where. Needs nothing but Java.")
+        + "start ingest, the monitor and inference, replay real MNIST (clean, then drifted) with junk and labels mixed in while "
+        + "showing live throughput and online accuracy, report when the monitor flagged the drift, and what arrived where. "
+        + "Needs nothing but Java.")
 public final class DemoCommand implements Callable<Integer> {
   // the test split: the demo model trains on fixture:train, so online accuracy is on unseen images
   @Option(names = "--dataset", defaultValue = "fixture:test",
@@ -37,6 +38,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Replay seed. Default ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--drift", defaultValue = "rotate:30@1500",
+      description = "Drift applied to the replay from a sample on (rotate:DEG, noise:SIGMA, blur:R, invert, skew:C=F, withhold:C; "
+          + "'none' for a clean replay). Default ${DEFAULT-VALUE}.")
+  String drift;
+
   @Option(names = "--show-metrics", description = "Also print the Prometheus text of osprey_* metrics.")
   boolean showMetrics;
 
@@ -47,14 +53,17 @@ public final class DemoCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("osprey-demo-");
     try (Demo demo = new Demo(
         new Demo.Options(dataset, samples, junk, feedbackFraction, rate, seed, work, common.config().paths().registryDir(),
-            Duration.ofMinutes(3)),
+            Duration.ofMinutes(3), "none".equalsIgnoreCase(drift) ? null : drift),
         new Datasets(common.config().paths().dataDir()), System.out)) {
       demo.startBroker();
       demo.ensureModel();
       demo.startIngest();
+      demo.startMonitor();
       demo.startInference();
       var sent = demo.replay();
-      boolean ok = demo.report(sent, demo.awaitArrivals(sent));
+      var arrivals = demo.awaitArrivals(sent);
+      demo.awaitDriftReport(sent);
+      boolean ok = demo.report(sent, arrivals);
       if (showMetrics) {
         demo.scrape().lines().filter(l -> l.startsWith("osprey_")).forEach(System.out::println);
       }

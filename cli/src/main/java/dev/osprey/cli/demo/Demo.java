@@ -5,7 +5,12 @@ import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
+import dev.osprey.core.config.ConfigSource;
 import dev.osprey.core.config.MetricsSettings;
+import dev.osprey.core.event.DriftReport;
+import dev.osprey.ingest.replay.DriftSpec;
+import dev.osprey.monitor.service.MonitorConfig;
+import dev.osprey.monitor.service.MonitorService;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.service.DeadLetterHeaders;
@@ -59,9 +64,10 @@ public final class Demo implements AutoCloseable {
    * @param workDir where ingest keeps its state (removed by the caller)
    * @param registryDir the model registry: the demo serves its latest "digits" version, or makes one
    * @param timeout how long to wait for everything to arrive
+   * @param drift a drift applied to the replay (e.g. {@code rotate:30@1500}), or null for none
    */
   public record Options(String dataset, int samples, int junk, double feedbackFraction, double rate, long seed,
-      Path workDir, Path registryDir, Duration timeout) {
+      Path workDir, Path registryDir, Duration timeout, String drift) {
     public Options {
       if (samples < 1) {
         throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -85,7 +91,10 @@ public final class Demo implements AutoCloseable {
   // One registry per service, as when each runs in its own process: dashboards select by service.
   private final PrometheusMeterRegistry ingestMetrics = PrometheusMetrics.newRegistry("ingest");
   private final PrometheusMeterRegistry inferenceMetrics = PrometheusMetrics.newRegistry("inference");
+  private final PrometheusMeterRegistry monitorMetrics = PrometheusMetrics.newRegistry("monitor");
   private MetricsServer ingestMetricsServer;
+  private MetricsServer monitorMetricsServer;
+  private MonitorService monitor;
   private final Topics topics = Topics.defaults();
   private EmbeddedKafkaBroker broker;
   private IngestService ingest;
@@ -105,13 +114,13 @@ public final class Demo implements AutoCloseable {
     try (TopicAdmin admin = new TopicAdmin(clientProperties())) {
       admin.createAll(topics, 3, (short) 1);
     }
-    out.println("[1/6] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
+    out.println("[1/8] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
     return broker.bootstrapServers();
   }
 
   /** Step 2: the model — the registry's latest verified version, or a student trained, quantized and published now. */
   public ModelVersion ensureModel() throws Exception {
-    out.println("[2/6] model: " + MODEL + " in " + options.registryDir());
+    out.println("[2/8] model: " + MODEL + " in " + options.registryDir());
     model = new DemoModel(new ModelRegistry(options.registryDir()), datasets, out).ensure(MODEL);
     return model;
   }
@@ -126,7 +135,7 @@ public final class Demo implements AutoCloseable {
       throw new IllegalStateException("inference did not become ready within 60 s");
     }
     ServingModel serving = inference.serving().orElseThrow();
-    out.printf("[4/6] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
+    out.printf("[5/8] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
     watch = new PredictionWatch(clientProperties(), topics, out);
     watch.start();
@@ -139,8 +148,23 @@ public final class Demo implements AutoCloseable {
     ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, ingestMetrics);
     ingest.start();
     ingestMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), ingestMetrics, () -> ingest.health().live());
-    out.println("[3/6] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+    out.println("[3/8] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
         + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
+  }
+
+  /**
+   * Step 3b: the monitor: drift detectors on the predictions (and the inputs' summaries) against the
+   * served version's reference profile, online accuracy from the labels ingest joins to predictions.
+   */
+  public void startMonitor() throws Exception {
+    MonitorConfig config = MonitorConfig.from(ConfigSource.of(Map.of(
+        MonitorConfig.KEY_SUMMARY_BUFFER, "8192",
+        MonitorConfig.KEY_CALIBRATION_ALARMS, "20")), clientProperties());
+    monitor = new MonitorService(config, topics, monitorMetrics, new ModelRegistry(options.registryDir()), clientProperties());
+    monitor.start();
+    monitorMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), monitorMetrics, () -> monitor.health().live());
+    out.println("[4/8] monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name() + " -> drift detectors, "
+        + "online accuracy -> " + topics.drift().name());
   }
 
   /** Step 3: replay real samples with junk and labels mixed in. */
@@ -152,14 +176,17 @@ public final class Demo implements AutoCloseable {
         .withJunk(options.junk(), ReplayConfig.DEFAULT_JUNK_TOO_LARGE_BYTES)
         .withFeedback(options.feedbackFraction(), 100)
         .withProgress(true);
+    if (options.drift() != null) {
+      cfg = cfg.withDrifts(DriftSpec.parseAll(List.of(options.drift())));
+    }
     ReplayProducer replay = new ReplayProducer(cfg, topics, data);
     ReplayProducer.Summary summary;
     try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
       summary = replay.run(producer);
     }
-    out.printf("[5/6] replayed %d real samples of %s, %d junk records, %d labels in %.1f s%n",
-        summary.samples(), options.dataset(), summary.junkTotal(), summary.feedback(),
-        summary.elapsed().toMillis() / 1000.0);
+    out.printf("[6/8] replayed %d real samples of %s%s, %d junk records, %d labels in %.1f s%n",
+        summary.samples(), options.dataset(), options.drift() == null ? "" : " (drift " + options.drift() + ")",
+        summary.junkTotal(), summary.feedback(), summary.elapsed().toMillis() / 1000.0);
     return summary;
   }
 
@@ -195,9 +222,68 @@ public final class Demo implements AutoCloseable {
     return new Arrivals(counts[0], ids.size(), counts[1], counts[2], reasons, tally);
   }
 
+  /** What the monitor said about the replay's drift. */
+  public record DriftSummary(int onsetIndex, List<DriftReport> alarms, double accuracyBefore, int labelledBefore,
+      double accuracyAfter, int labelledAfter) {
+    /** The first alarm raised at or after the drift's onset, if any. */
+    public java.util.Optional<DriftReport> firstAlarmAfterOnset() {
+      return alarms.stream().filter(a -> a.samplesSeen() >= onsetIndex).findFirst();
+    }
+  }
+
+  /**
+   * Step 6: waits until the monitor has seen every prediction, reads its drift reports
+   * (read_committed) and prints when the drift was flagged and what the accuracy did.
+   */
+  public DriftSummary awaitDriftReport(ReplayProducer.Summary sent) {
+    int onset = options.drift() == null ? Integer.MAX_VALUE : (int) DriftSpec.parseAll(List.of(options.drift())).get(0).range().from();
+    pollUntil(options.timeout(), Duration.ofMillis(200), () -> monitor.view().models().stream()
+        .mapToLong(m -> m.driftSamples()).sum() >= sent.samples());
+    Properties p = clientProperties();
+    p.put("isolation.level", "read_committed");
+    List<DriftReport> alarms = new ArrayList<>();
+    try (var drift = new KafkaConsumer<>(p, topics.drift().keySerde().deserializer(), topics.drift().valueSerde().deserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      drift.partitionsFor(topics.drift().name()).forEach(pi -> parts.add(new TopicPartition(topics.drift().name(), pi.partition())));
+      drift.assign(parts);
+      drift.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = drift.endOffsets(parts);
+      pollUntil(Duration.ofSeconds(30), Duration.ofMillis(10), () -> {
+        for (var r : drift.poll(Duration.ofMillis(100))) {
+          if (r.value().state() == DriftReport.State.ALARM) {
+            alarms.add(r.value());
+          }
+        }
+        return parts.stream().allMatch(tp -> drift.position(tp) >= end.get(tp));
+      });
+    }
+    alarms.sort(java.util.Comparator.comparingLong(DriftReport::samplesSeen));
+    double[] split = watch == null ? new double[] {Double.NaN, 0, Double.NaN, 0} : watch.accuracySplit(onset);
+    DriftSummary d = new DriftSummary(onset, alarms, split[0], (int) split[1], split[2], (int) split[3]);
+    out.println("[7/8] monitor says:");
+    if (options.drift() == null) {
+      out.printf("  no drift replayed; %d alarms (false alarms expected about once per %s predictions)%n", alarms.size(), "10,000");
+    } else {
+      out.printf(java.util.Locale.ROOT, "  drift %s began at sample %d; online accuracy %.4f on %d labelled before, %.4f on %d after%n",
+          options.drift(), onset, d.accuracyBefore(), d.labelledBefore(), d.accuracyAfter(), d.labelledAfter());
+      d.firstAlarmAfterOnset().ifPresentOrElse(
+          a -> out.printf(java.util.Locale.ROOT, "  flagged by %s at prediction %d (%d after the onset): statistic %.3f > threshold %.3f%n",
+              a.detector(), a.samplesSeen(), a.samplesSeen() - onset, a.statistic(), a.threshold()),
+          () -> out.println("  the monitor raised no alarm after the onset"));
+      alarms.stream().filter(a -> a.samplesSeen() < onset)
+          .forEach(a -> out.printf("  false alarm before the drift: %s at prediction %d%n", a.detector(), a.samplesSeen()));
+      alarms.stream().filter(a -> a.samplesSeen() >= onset).map(DriftReport::detector).distinct()
+          .forEach(det -> out.println("  in alarm: " + det));
+    }
+    monitor.view().models().forEach(m -> m.versions().forEach(v -> out.printf(java.util.Locale.ROOT,
+        "  %s v%d: realized accuracy (last labelled) %.4f, estimated without labels %.4f%n", m.model(), v.version(),
+        v.lastN().accuracy(), v.estimatedAccuracy())));
+    return d;
+  }
+
   /** Prints the report; returns true when every record arrived exactly once where it should. */
   public boolean report(ReplayProducer.Summary sent, Arrivals got) {
-    out.println("[6/6] what arrived where (read_committed):");
+    out.println("[8/8] what arrived where (read_committed):");
     out.printf("  %-22s %8s %8s%n", "topic", "sent", "arrived");
     out.printf("  %-22s %8d %8d  (%d distinct ids)%n", topics.samples().name(), sent.samples(), got.samples(),
         got.distinctSampleIds());
@@ -233,6 +319,9 @@ public final class Demo implements AutoCloseable {
     if (ingestMetricsServer != null) {
       targets.add("127.0.0.1:" + ingestMetricsServer.port());
     }
+    if (monitorMetricsServer != null) {
+      targets.add("127.0.0.1:" + monitorMetricsServer.port());
+    }
     if (inference != null) {
       targets.add("127.0.0.1:" + inference.httpPort());
     }
@@ -241,7 +330,7 @@ public final class Demo implements AutoCloseable {
 
   /** Prometheus text of this run's metrics (ingest counters etc.). */
   public String scrape() {
-    return ingestMetrics.scrape() + inferenceMetrics.scrape();
+    return ingestMetrics.scrape() + inferenceMetrics.scrape() + monitorMetrics.scrape();
   }
 
   /**
@@ -296,6 +385,13 @@ public final class Demo implements AutoCloseable {
     if (ingestMetricsServer != null) {
       ingestMetricsServer.close();
     }
+    if (monitorMetricsServer != null) {
+      monitorMetricsServer.close();
+    }
+    if (monitor != null) {
+      monitor.close();
+    }
+    monitorMetrics.close();
     ingestMetrics.close();
     inferenceMetrics.close();
   }

@@ -90,6 +90,32 @@ public final class PredictionWatch {
     return new Tally(records, predicted.size(), Map.copyOf(versions), labelled, correct);
   }
 
+  /**
+   * Online accuracy of the labelled samples before and after a replay index (ids end in
+   * {@code -<index>}): {accuracy before, labelled before, accuracy after, labelled after}.
+   */
+  synchronized double[] accuracySplit(int onset) {
+    int[] n = new int[2];
+    int[] ok = new int[2];
+    for (Map.Entry<String, Integer> t : truth.entrySet()) {
+      Integer p = predicted.get(t.getKey());
+      String id = t.getKey();
+      int dash = id.lastIndexOf('-');
+      if (p == null || dash < 0) {
+        continue;
+      }
+      int side;
+      try {
+        side = Integer.parseInt(id.substring(dash + 1)) < onset ? 0 : 1;
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      n[side]++;
+      ok[side] += p.equals(t.getValue()) ? 1 : 0;
+    }
+    return new double[] {n[0] == 0 ? Double.NaN : (double) ok[0] / n[0], n[0], n[1] == 0 ? Double.NaN : (double) ok[1] / n[1], n[1]};
+  }
+
   private void run() {
     Properties p = new Properties();
     p.putAll(kafka);

@@ -71,17 +71,23 @@ class DemoIT {
     PrometheusProcess prometheus = null;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
-    var options = new Demo.Options("fixture:test", 1500, 120, 0.2, 0, 7L, work, work.resolve("registry"), Duration.ofMinutes(2));
+    var options = new Demo.Options("fixture:test", 1500, 120, 0.2, 0, 7L, work, work.resolve("registry"), Duration.ofMinutes(3),
+        "rotate:30@750");
     try (Demo demo = new Demo(options, new Datasets(work), out)) {
       assertTrue(demo.startBroker().startsWith("127.0.0.1:"));
       var model = demo.ensureModel();
       assertEquals(1, model.manifest().version());
       demo.startIngest();
+      demo.startMonitor();
       assertEquals(model.ref(), demo.startInference().ref());
       // A real Prometheus scrapes the services while the demo runs (skipped where the binary is absent).
       prometheus = PrometheusProcess.available()
           ? PrometheusProcess.start(Files.createDirectories(work.resolve("prometheus")), demo.metricsTargets(), ruleFiles())
           : null;
+      String driftAlert = "ALERTS{alertname=\"OspreyDriftDetected\",alertstate=\"firing\"}";
+      if (prometheus != null) {
+        assertEquals(0, prometheus.query(driftAlert).size(), "no drift alert before the replay");
+      }
       var sent = demo.replay();
       assertEquals(1500, sent.samples());
       assertEquals(120, sent.junkTotal());
@@ -97,12 +103,20 @@ class DemoIT {
       assertEquals(sent.feedback(), got.predictions().labelled());
       // online accuracy on ~300 labelled test images (each replayed 1.5x) vs the manifest's ~0.96 on the same set
       assertTrue(got.predictions().accuracy() > 0.93, "online accuracy " + got.predictions().accuracy());
+      Demo.DriftSummary drift = demo.awaitDriftReport(sent);
+      var flagged = drift.firstAlarmAfterOnset();
+      assertTrue(flagged.isPresent(), "the monitor flags rotate:30 from sample 750: " + buf.toString(StandardCharsets.UTF_8));
+      assertTrue(flagged.get().samplesSeen() - 750 <= 500, "flagged within 500 predictions: " + flagged.get());
+      assertTrue(drift.accuracyAfter() < drift.accuracyBefore(), "rotation costs accuracy: " + drift);
       assertTrue(demo.report(sent, got), buf.toString(StandardCharsets.UTF_8));
       String metrics = demo.scrape();
       assertTrue(metrics.contains("osprey_ingest_records_validated_total"), metrics);
       assertTrue(metrics.contains("osprey_inference_"), metrics);
       if (prometheus != null) {
         everyDashboardAndAlertExpressionReturnsData(prometheus);
+        PrometheusProcess p = prometheus;
+        Awaitility.await("the drift alert fires after the drift").atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofSeconds(1)).until(() -> p.query(driftAlert).size() > 0);
       }
     } finally {
       if (prometheus != null) {

@@ -30,14 +30,22 @@ public final class ServingMetrics {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.modelInfoName = prefix + ".model.info";
     this.swapsName = prefix + ".model.swaps";
+    // every outcome exists from the start at 0: "no refused activation" is a flat line, not an absent series
+    for (SwapOutcome o : SwapOutcome.values()) {
+      counter(o);
+    }
   }
 
   /** Counts one handled activation. */
   public void swap(SwapOutcome outcome) {
-    swaps.computeIfAbsent(outcome, o -> Counter.builder(swapsName)
+    counter(outcome).increment();
+  }
+
+  private Counter counter(SwapOutcome outcome) {
+    return swaps.computeIfAbsent(outcome, o -> Counter.builder(swapsName)
         .description("Model activations handled, by outcome")
         .tag("outcome", o.code())
-        .register(registry)).increment();
+        .register(registry));
   }
 
   /** Replaces the model info gauge with one describing {@code model} (none when null). */

@@ -16,7 +16,6 @@ import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelVersion;
-import dev.osprey.model.runtime.DjlModelDirectory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -92,9 +91,9 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
     return new DjlNetwork(spec, block, parent, null);
   }
 
-  /** Wraps a loaded model directory; closing this closes it. */
-  public static DjlNetwork of(DjlModelDirectory directory) {
-    return new DjlNetwork(directory.spec(), directory.block(), directory.model().getNDManager(), directory);
+  /** Wraps a loaded network (trained directory or registry version); closing this closes it. */
+  public static DjlNetwork of(dev.osprey.model.runtime.DjlNetwork network) {
+    return new DjlNetwork(network.spec(), network.block(), network.manager(), network);
   }
 
   /**

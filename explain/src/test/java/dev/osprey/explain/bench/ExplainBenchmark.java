@@ -50,6 +50,9 @@ public final class ExplainBenchmark {
       methods.put("occlusion 4x4/4 (int8)", new Occlusion(served, new Occlusion.Params(4, 4, black)));
       methods.put("kernelshap 49 patches, 512 coalitions, 8 background (int8)", new KernelShap(served,
           TrainedDigits.trainInputs(0, 8), new KernelShap.Params(PatchGrid.ofPatchSize(twin.inputShape(), 4, 4), 512, 0)));
+      // the service's default: a 2-sample background (cost is linear in it)
+      methods.put("kernelshap 49 patches, 512 coalitions, 2 background (int8)", new KernelShap(served,
+          TrainedDigits.trainInputs(0, 2), new KernelShap.Params(PatchGrid.ofPatchSize(twin.inputShape(), 4, 4), 512, 0)));
       int[] targets = new int[samples];
       float[][] p = twin.scores(x);
       for (int i = 0; i < samples; i++) {

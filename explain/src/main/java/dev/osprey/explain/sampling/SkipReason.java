@@ -16,6 +16,8 @@ public enum SkipReason {
   SAMPLE_MISSING("sample-missing"),
   /** The model version that made the prediction cannot be loaded. */
   VERSION_UNAVAILABLE("version-unavailable"),
+  /** The record could not be decoded, or the sample does not fit the model (logged). */
+  INVALID_EVENT("invalid-event"),
   /** An explainer failed on this sample (logged). */
   FAILED("failed");
 

@@ -13,12 +13,10 @@ import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelVersion;
-import dev.osprey.model.runtime.OnnxPredictors;
+import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
 import dev.osprey.model.runtime.Predictor;
 import dev.osprey.model.runtime.PredictorException;
-import dev.osprey.model.runtime.RuntimeKind;
-import dev.osprey.model.runtime.TensorRtOptions;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -75,8 +73,8 @@ public final class VersionRuntime implements AutoCloseable {
     boolean int8 = version.hasFile(FileRoles.INT8_ONNX);
     Predictor predictor;
     try {
-      predictor = OnnxPredictors.open(RuntimeKind.ONNX_CPU, version.file(int8 ? FileRoles.INT8_ONNX : FileRoles.FP32_ONNX),
-          OrtConfig.cpu(ortThreads), TensorRtOptions.int8(""));
+      predictor = OnnxPredictor.openCpu(version.file(int8 ? FileRoles.INT8_ONNX : FileRoles.FP32_ONNX),
+          OrtConfig.cpu(ortThreads));
     } catch (PredictorException | RuntimeException e) {
       throw new ModelLoadException("cannot open the graph of " + version.ref() + ": " + e.getMessage(), e);
     }

@@ -7,6 +7,7 @@ import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
 import dev.osprey.model.runtime.PredictorException;
+import dev.osprey.model.serving.LoadedModel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * Runs normalized rows through one model in calls of at most {@code maxBatchSize} rows and turns
  * the logits into {@link Prediction}s. A call the engine fails on is retried row by row, so one
  * row the engine cannot take fails alone (its slot holds the error) and the rest are predicted.
+ * Times the model calls and the post-processing (softmax, label, prediction records) separately.
  * Stateless apart from its settings; used by the prediction loop thread only.
  */
 final class BatchScorer {
@@ -50,9 +52,11 @@ final class BatchScorer {
       float[] chunk = Arrays.copyOfRange(x, from * n, (from + rows) * n);
       try {
         Predictions p = run(model, chunk, rows);
+        long post = System.nanoTime();
         for (int i = 0; i < rows; i++) {
           out.add(new Scored(prediction(model, p, i, samples.get(from + i)), null));
         }
+        metrics.postprocess(System.nanoTime() - post);
       } catch (PredictorException | RuntimeException e) {
         LOG.warn("model {} failed on a batch of {}; retrying its rows one by one: {}", model.ref(), rows, e.toString());
         for (int i = 0; i < rows; i++) {
@@ -81,23 +85,12 @@ final class BatchScorer {
   private Prediction prediction(LoadedModel model, Predictions p, int row, Sample sample) {
     ModelManifest m = model.manifest();
     float[] probabilities = Softmax.of(p.logits(row));
-    int label = argmax(probabilities);
+    int label = Softmax.argmax(probabilities);
     List<Float> embedding = emitEmbedding && p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
     metrics.prediction(m.version(), m.labels().get(label), probabilities[label]);
     return new Prediction(Prediction.SCHEMA_VERSION, sample.id(), m.name(), m.version(), label, m.labels().get(label),
         probabilities[label], boxed(probabilities), embedding, model.runtime().configName(), model.precision(),
         sample.timestamp(), clock.millis());
-  }
-
-  /** Index of the largest probability (the first one on ties). */
-  private static int argmax(float[] p) {
-    int best = 0;
-    for (int c = 1; c < p.length; c++) {
-      if (p[c] > p[best]) {
-        best = c;
-      }
-    }
-    return best;
   }
 
   private static List<Float> boxed(float[] v) {

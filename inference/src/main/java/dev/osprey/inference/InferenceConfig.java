@@ -2,8 +2,8 @@ package dev.osprey.inference;
 
 import dev.osprey.core.config.ConfigSource;
 import dev.osprey.model.runtime.RuntimeKind;
+import dev.osprey.model.serving.ServingOptions;
 import dev.osprey.model.runtime.TensorRtOptions;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -17,10 +17,9 @@ import java.util.Locale;
  * @param instanceId stable id of this instance within the group; the transactional id is
  *     {@code <groupId>-<instanceId>}, so a restarted instance fences its own zombie. Give every
  *     instance its own (e.g. a StatefulSet ordinal).
- * @param topicPrefix prefix of every topic name ({@code topics.prefix})
  * @param maxBatchSize most samples in one model call and one Kafka transaction, >= 1
  * @param maxBatchDelay longest a sample waits for its batch to fill, >= 0
- * @param runtime which engine runs the model
+ * @param runtime which engine runs the model (this and the next five make {@link #serving()})
  * @param precision {@code int8} (the version's int8 graph, its fp32 graph when it has none) or {@code fp32}
  * @param intraOpThreads ONNX Runtime threads inside one operator, >= 1
  * @param interOpThreads ONNX Runtime threads across operators, >= 1
@@ -39,7 +38,6 @@ public record InferenceConfig(
     String modelName,
     String groupId,
     String instanceId,
-    String topicPrefix,
     int maxBatchSize,
     Duration maxBatchDelay,
     RuntimeKind runtime,
@@ -55,8 +53,8 @@ public record InferenceConfig(
     String adminToken,
     Duration startTimeout) {
 
-  public static final String PRECISION_INT8 = "int8";
-  public static final String PRECISION_FP32 = "fp32";
+  public static final String PRECISION_INT8 = ServingOptions.PRECISION_INT8;
+  public static final String PRECISION_FP32 = ServingOptions.PRECISION_FP32;
   public static final String DEFAULT_GROUP_ID = "osprey-inference";
   public static final String DEFAULT_INSTANCE_ID = "0";
   public static final int DEFAULT_MAX_BATCH_SIZE = 64;
@@ -73,33 +71,13 @@ public record InferenceConfig(
     requireId("modelName", modelName);
     requireId("groupId", groupId);
     requireId("instanceId", instanceId);
-    if (topicPrefix == null || !topicPrefix.matches("[A-Za-z0-9._-]*")) {
-      throw new IllegalArgumentException("topicPrefix '" + topicPrefix + "' may contain only [A-Za-z0-9._-]");
-    }
     if (maxBatchSize < 1) {
       throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
     }
     if (maxBatchDelay == null || maxBatchDelay.isNegative()) {
       throw new IllegalArgumentException("maxBatchDelay must be >= 0, got " + maxBatchDelay);
     }
-    if (runtime == null) {
-      throw new IllegalArgumentException("runtime must be one of auto, onnx-cpu, onnx-tensorrt, pytorch, got null");
-    }
-    if (!PRECISION_INT8.equals(precision) && !PRECISION_FP32.equals(precision)) {
-      throw new IllegalArgumentException("precision must be int8 or fp32, got '" + precision + "'");
-    }
-    if (intraOpThreads < 1) {
-      throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
-    }
-    if (interOpThreads < 1) {
-      throw new IllegalArgumentException("interOpThreads must be >= 1, got " + interOpThreads);
-    }
-    if (tensorRt == null) {
-      throw new IllegalArgumentException("tensorRt must be set (it is only used by runtimes auto and onnx-tensorrt)");
-    }
-    if (warmupBatches < 0) {
-      throw new IllegalArgumentException("warmupBatches must be >= 0, got " + warmupBatches);
-    }
+    new ServingOptions(runtime, precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, maxBatchSize);
     if (httpHost == null || httpHost.isBlank()) {
       throw new IllegalArgumentException("httpHost must not be empty, got '" + httpHost + "'");
     }
@@ -126,7 +104,7 @@ public record InferenceConfig(
 
   /** Defaults for everything but the model name: CPU int8, batches of 64 within 10 ms, HTTP on 127.0.0.1:9402. */
   public static InferenceConfig of(String modelName) {
-    return new InferenceConfig(modelName, DEFAULT_GROUP_ID, DEFAULT_INSTANCE_ID, "", DEFAULT_MAX_BATCH_SIZE,
+    return new InferenceConfig(modelName, DEFAULT_GROUP_ID, DEFAULT_INSTANCE_ID, DEFAULT_MAX_BATCH_SIZE,
         DEFAULT_MAX_BATCH_DELAY, RuntimeKind.ONNX_CPU, PRECISION_INT8, 1, 1,
         TensorRtOptions.int8(DEFAULT_TENSORRT_CACHE_DIR), 3, false, "127.0.0.1", DEFAULT_HTTP_PORT,
         DEFAULT_MAX_REQUEST_BYTES, null, DEFAULT_START_TIMEOUT);
@@ -157,7 +135,8 @@ public record InferenceConfig(
   public static final String KEY_START_TIMEOUT = "inference.start.timeout";
 
   /**
-   * Reads the {@code inference.*} keys (and {@code topics.prefix}); durations are ISO-8601.
+   * Reads the {@code inference.*} keys; durations are ISO-8601. The topic prefix is the
+   * {@code Topics}' ({@code topics.prefix}), given to the service beside this config.
    *
    * @throws IllegalArgumentException naming the key or field and the value when one is invalid
    */
@@ -175,7 +154,6 @@ public record InferenceConfig(
         d.modelName(),
         source.get(KEY_GROUP_ID, d.groupId()),
         source.get(KEY_INSTANCE_ID, d.instanceId()),
-        source.get("topics.prefix", ""),
         source.getInt(KEY_MAX_BATCH_SIZE, d.maxBatchSize()),
         source.getDuration(KEY_MAX_BATCH_DELAY, d.maxBatchDelay()),
         RuntimeKind.parse(source.get(KEY_RUNTIME, d.runtime().configName())),
@@ -197,36 +175,31 @@ public record InferenceConfig(
     return groupId + "-" + instanceId;
   }
 
-  /**
-   * TensorRT settings for one model version: its own engine cache directory under
-   * {@code tensorRt.engineCacheDir}, so engines built for different versions never mix.
-   */
-  public TensorRtOptions tensorRtFor(String model, int version) {
-    TensorRtOptions t = tensorRt;
-    String dir = t.engineCache() ? Path.of(t.engineCacheDir(), model + "-" + version).toString() : t.engineCacheDir();
-    return new TensorRtOptions(t.deviceId(), t.int8(), t.fp16(), t.engineCache(), dir, t.maxWorkspaceBytes());
+  /** How models are run: this config's runtime settings, warm-up batches up to {@code maxBatchSize}. */
+  public ServingOptions serving() {
+    return new ServingOptions(runtime, precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, maxBatchSize);
   }
 
   public InferenceConfig withBatching(int size, Duration delay) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, size, delay, runtime, precision,
+    return new InferenceConfig(modelName, groupId, instanceId, size, delay, runtime, precision,
         intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort, maxRequestBytes,
         adminToken, startTimeout);
   }
 
   public InferenceConfig withRuntime(RuntimeKind kind) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, maxBatchSize, maxBatchDelay, kind, precision,
+    return new InferenceConfig(modelName, groupId, instanceId, maxBatchSize, maxBatchDelay, kind, precision,
         intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort, maxRequestBytes,
         adminToken, startTimeout);
   }
 
   public InferenceConfig withHttp(String host, int port, String token) {
-    return new InferenceConfig(modelName, groupId, instanceId, topicPrefix, maxBatchSize, maxBatchDelay, runtime,
+    return new InferenceConfig(modelName, groupId, instanceId, maxBatchSize, maxBatchDelay, runtime,
         precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, host, port, maxRequestBytes,
         token, startTimeout);
   }
 
   public InferenceConfig withInstance(String group, String instance) {
-    return new InferenceConfig(modelName, group, instance, topicPrefix, maxBatchSize, maxBatchDelay, runtime,
+    return new InferenceConfig(modelName, group, instance, maxBatchSize, maxBatchDelay, runtime,
         precision, intraOpThreads, interOpThreads, tensorRt, warmupBatches, emitEmbedding, httpHost, httpPort,
         maxRequestBytes, adminToken, startTimeout);
   }

@@ -9,7 +9,11 @@ import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.SampleValidator;
+import dev.osprey.core.service.Health;
+import dev.osprey.model.registry.ActivationPublisher;
 import dev.osprey.model.registry.ModelLoadException;
+import dev.osprey.model.serving.ModelServing;
+import dev.osprey.model.serving.SwapHistory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -29,6 +33,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +61,10 @@ final class InferenceHttpServer implements AutoCloseable {
   private static final long DISCARD_LIMIT = 16L << 20;
 
   private final InferenceConfig config;
-  private final InferenceService service;
+  private final PredictRequests predictions;
+  private final ModelServing serving;
+  private final ActivationPublisher publisher;
+  private final Supplier<Health> health;
   private final InferenceMetrics metrics;
   private final EventCodec codec;
   private final ObjectMapper mapper;
@@ -64,9 +72,19 @@ final class InferenceHttpServer implements AutoCloseable {
   private final Vertx vertx;
   private HttpServer server;
 
-  InferenceHttpServer(InferenceConfig config, InferenceService service, InferenceMetrics metrics, EventCodec codec) {
+  /**
+   * @param predictions the batcher predict requests join
+   * @param serving the model served and its history ({@code /v1/models})
+   * @param publisher publishes the admin endpoint's activations
+   * @param health the service's health ({@code /health}, {@code /ready})
+   */
+  InferenceHttpServer(InferenceConfig config, PredictRequests predictions, ModelServing serving,
+      ActivationPublisher publisher, Supplier<Health> health, InferenceMetrics metrics, EventCodec codec) {
     this.config = config;
-    this.service = service;
+    this.predictions = predictions;
+    this.serving = serving;
+    this.publisher = publisher;
+    this.health = health;
     this.metrics = metrics;
     this.codec = codec;
     this.mapper = codec.mapper();
@@ -102,14 +120,15 @@ final class InferenceHttpServer implements AutoCloseable {
     Matcher activate = ACTIVATE.matcher(path);
     switch (path) {
       case "/health" -> get(req, "/health", () -> {
-        boolean up = service.isHealthy();
-        json(req, "/health", up ? 200 : 503, up ? object().put("status", "UP")
-            : object().put("status", "DOWN").put("detail", service.problem()));
+        Health h = health.get();
+        json(req, "/health", h.live() ? 200 : 503, h.live() ? object().put("status", "UP")
+            : object().put("status", "DOWN").put("detail", h.detail()));
       });
       case "/ready" -> get(req, "/ready", () -> {
-        ObjectNode body = object().put("ready", service.isReady());
-        service.serving().ifPresent(s -> body.put("model", s.ref().toString()));
-        json(req, "/ready", service.isReady() ? 200 : 503, body);
+        boolean ready = health.get().ready();
+        ObjectNode body = object().put("ready", ready);
+        serving.current().ifPresent(s -> body.put("model", s.ref().toString()));
+        json(req, "/ready", ready ? 200 : 503, body);
       });
       case "/metrics" -> get(req, "/metrics", () -> metrics(req));
       case "/v1/models" -> get(req, "/v1/models", () -> json(req, "/v1/models", 200, models()));
@@ -141,7 +160,7 @@ final class InferenceHttpServer implements AutoCloseable {
   }
 
   private void metrics(HttpServerRequest req) {
-    if (service.meters() instanceof PrometheusMeterRegistry prometheus) {
+    if (metrics.registry() instanceof PrometheusMeterRegistry prometheus) {
       metrics.httpRequest("/metrics", 200);
       req.response().setStatusCode(200).putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
           .end(prometheus.scrape());
@@ -152,7 +171,7 @@ final class InferenceHttpServer implements AutoCloseable {
 
   private ObjectNode models() {
     ObjectNode body = object().put("model", config.modelName());
-    service.serving().ifPresentOrElse(s -> {
+    serving.current().ifPresentOrElse(s -> {
       ObjectNode n = body.putObject("serving");
       n.put("version", s.ref().version());
       n.put("runtime", s.runtime());
@@ -163,7 +182,7 @@ final class InferenceHttpServer implements AutoCloseable {
       n.set("activation", mapper.valueToTree(s.activation()));
     }, () -> body.putNull("serving"));
     ArrayNode history = body.putArray("history");
-    for (SwapHistory.Entry e : service.history()) {
+    for (SwapHistory.Entry e : serving.history()) {
       ObjectNode n = history.addObject();
       n.put("version", e.version());
       n.put("outcome", e.outcome().code());
@@ -211,15 +230,15 @@ final class InferenceHttpServer implements AutoCloseable {
       }
     }
     Context context = vertx.getOrCreateContext();
-    service.predict(samples).whenComplete((predictions, failure) -> context.runOnContext(v -> {
+    predictions.submit(samples).whenComplete((predictions, failure) -> context.runOnContext(v -> {
       if (failure == null) {
         json(req, route, 200, many ? mapper.valueToTree(predictions) : mapper.valueToTree(predictions.get(0)));
         return;
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      if (cause instanceof PredictionLoop.RejectedSampleException r) {
+      if (cause instanceof PredictRequests.RejectedSampleException r) {
         rejected(req, route, 422, r.index(), r.reject());
-      } else if (cause instanceof PredictionLoop.UnavailableException) {
+      } else if (cause instanceof PredictRequests.UnavailableException) {
         error(req, route, 503, "unavailable", cause.getMessage());
       } else {
         error(req, route, 500, "model-error", cause.getMessage());
@@ -265,7 +284,7 @@ final class InferenceHttpServer implements AutoCloseable {
       }
     }
     String why = reason;
-    vertx.executeBlocking(() -> service.activate(version, "http-admin", why), false).onComplete(ar -> {
+    vertx.executeBlocking(() -> publisher.activate(config.modelName(), version, "http-admin", why), false).onComplete(ar -> {
       if (ar.succeeded()) {
         json(req, route, 202, mapper.valueToTree(ar.result()));
       } else if (ar.cause() instanceof ModelLoadException e) {

@@ -18,14 +18,18 @@ import java.util.function.Function;
  * (seconds), low-cardinality tags (model version, label, outcome, reason). In Prometheus:
  *
  * <ul>
+ *   <li>{@code osprey_inference_preprocess_latency_seconds}: parsing, validating and normalizing one
+ *       batch's samples;
  *   <li>{@code osprey_inference_model_latency_seconds{model_version}}: one model call (a batch);
+ *   <li>{@code osprey_inference_postprocess_latency_seconds}: logits to predictions (softmax, label,
+ *       record) for one model call;
  *   <li>{@code osprey_inference_end_to_end_latency_seconds{model_version}}: sample timestamp to
  *       committed prediction;
  *   <li>{@code osprey_inference_batch_size_samples}: samples per model call;
  *   <li>{@code osprey_inference_predictions_total{model_version,label}};
  *   <li>{@code osprey_inference_confidence{model_version}}: top-class probability;
- *   <li>{@code osprey_inference_model_info{model_name,model_version,runtime,requested_runtime,precision,fallback}} = 1;
- *   <li>{@code osprey_inference_model_swaps_total{outcome}};
+ *   <li>{@code osprey_inference_model_info} and {@code osprey_inference_model_swaps_total{outcome}}: the
+ *       shared {@link dev.osprey.model.serving.ServingMetrics} under {@link #PREFIX};
  *   <li>{@code osprey_inference_dead_letters_total{reason}};
  *   <li>{@code osprey_inference_transactions_total{outcome}};
  *   <li>{@code osprey_inference_consumer_lag_records}: records behind the end of the assigned partitions;
@@ -35,13 +39,15 @@ import java.util.function.Function;
  * Thread-safe.
  */
 public final class InferenceMetrics {
+  /** Name prefix of every inference meter. */
+  public static final String PREFIX = "osprey.inference";
+  public static final String PREPROCESS_LATENCY = "osprey.inference.preprocess.latency";
   public static final String MODEL_LATENCY = "osprey.inference.model.latency";
+  public static final String POSTPROCESS_LATENCY = "osprey.inference.postprocess.latency";
   public static final String END_TO_END_LATENCY = "osprey.inference.end.to.end.latency";
   public static final String BATCH_SIZE = "osprey.inference.batch.size";
   public static final String PREDICTIONS = "osprey.inference.predictions";
   public static final String CONFIDENCE = "osprey.inference.confidence";
-  public static final String MODEL_INFO = "osprey.inference.model.info";
-  public static final String SWAPS = "osprey.inference.model.swaps";
   public static final String DEAD_LETTERS = "osprey.inference.dead.letters";
   public static final String TRANSACTIONS = "osprey.inference.transactions";
   public static final String CONSUMER_LAG = "osprey.inference.consumer.lag";
@@ -54,7 +60,8 @@ public final class InferenceMetrics {
   private final Map<String, Object> meters = new ConcurrentHashMap<>();
   private final AtomicLong consumerLag = new AtomicLong();
   private final DistributionSummary batchSize;
-  private Gauge modelInfo;
+  private final Timer preprocess;
+  private final Timer postprocess;
 
   public InferenceMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -63,9 +70,20 @@ public final class InferenceMetrics {
         .baseUnit("samples")
         .serviceLevelObjectives(BATCH_BUCKETS)
         .register(registry);
+    this.preprocess = stageTimer(PREPROCESS_LATENCY, "Parsing, validating and normalizing one batch's samples");
+    this.postprocess = stageTimer(POSTPROCESS_LATENCY, "Logits to predictions (softmax, label, record) for one model call");
     Gauge.builder(CONSUMER_LAG, consumerLag, AtomicLong::get)
         .description("Records between this instance's position and the end of its assigned sample partitions")
         .baseUnit("records")
+        .register(registry);
+  }
+
+  private Timer stageTimer(String name, String description) {
+    return Timer.builder(name)
+        .description(description)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(1))
         .register(registry);
   }
 
@@ -76,6 +94,14 @@ public final class InferenceMetrics {
   @SuppressWarnings("unchecked")
   private <M> M meter(String key, Function<String, M> create) {
     return (M) meters.computeIfAbsent(key, create);
+  }
+
+  void preprocess(long nanos) {
+    preprocess.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void postprocess(long nanos) {
+    postprocess.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void modelCall(int version, int samples, long nanos) {
@@ -112,10 +138,6 @@ public final class InferenceMetrics {
         .register(registry)).record(confidence);
   }
 
-  void swap(SwapOutcome outcome) {
-    counter(SWAPS, "Model activations handled, by outcome", "outcome", outcome.code()).increment();
-  }
-
   void deadLetter(String reason) {
     counter(DEAD_LETTERS, "Samples sent to the dead-letter topic", "reason", reason).increment();
   }
@@ -138,21 +160,5 @@ public final class InferenceMetrics {
 
   private Counter counter(String name, String description, String tag, String value) {
     return meter(name + "|" + value, k -> Counter.builder(name).description(description).tag(tag, value).register(registry));
-  }
-
-  /** Replaces the model info gauge with one describing {@code model}. */
-  synchronized void serving(LoadedModel model) {
-    if (modelInfo != null) {
-      registry.remove(modelInfo);
-    }
-    modelInfo = model == null ? null : Gauge.builder(MODEL_INFO, () -> 1)
-        .description("The model being served (value 1); its labels say which")
-        .tag("model_name", model.ref().name())
-        .tag("model_version", Integer.toString(model.ref().version()))
-        .tag("runtime", model.runtime().configName())
-        .tag("requested_runtime", model.requestedRuntime().configName())
-        .tag("precision", model.precision())
-        .tag("fallback", Boolean.toString(model.fellBack()))
-        .register(registry);
   }
 }

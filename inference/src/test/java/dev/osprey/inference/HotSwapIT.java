@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,7 +71,7 @@ class HotSwapIT {
     TopicClients.activate(producer, topics, 1);
     meters = PrometheusMetrics.newRegistry("inference");
     service = new InferenceService(InferenceConfig.of(TestModels.NAME).withBatching(32, Duration.ofMillis(5))
-        .withHttp("127.0.0.1", 0, TOKEN), meters, registry, kafka.clientProperties());
+        .withHttp("127.0.0.1", 0, TOKEN), topics, meters, registry, kafka.clientProperties());
     service.start();
   }
 

@@ -37,7 +37,6 @@ class InferenceConfigTest {
     m.put("inference.model", "digits");
     m.put("inference.group.id", "g");
     m.put("inference.instance.id", "pod-3");
-    m.put("topics.prefix", "staging-");
     m.put("inference.batch.max.size", "128");
     m.put("inference.batch.max.delay", "PT0.002S");
     m.put("inference.runtime", "auto");
@@ -52,7 +51,7 @@ class InferenceConfigTest {
     m.put("inference.admin.token", "0123456789abcdef");
     m.put("inference.start.timeout", "PT5S");
     InferenceConfig c = InferenceConfig.from(ConfigSource.of(m));
-    assertEquals(new InferenceConfig("digits", "g", "pod-3", "staging-", 128, Duration.ofMillis(2), RuntimeKind.AUTO,
+    assertEquals(new InferenceConfig("digits", "g", "pod-3", 128, Duration.ofMillis(2), RuntimeKind.AUTO,
         "fp32", 2, 2, c.tensorRt(), 0, true, "0.0.0.0", 0, 1000, "0123456789abcdef", Duration.ofSeconds(5)), c);
     assertEquals("g-pod-3", c.transactionalId());
   }
@@ -78,12 +77,12 @@ class InferenceConfigTest {
     expected.put("trt_engine_cache_path", dir);
     expected.put("trt_timing_cache_enable", "1");
     expected.put("trt_timing_cache_path", dir);
-    assertEquals(expected, c.tensorRtFor("digits", 7).toProviderOptions());
+    assertEquals(expected, c.serving().tensorRtFor("digits", 7).toProviderOptions());
     assertEquals(RuntimeKind.ONNX_TENSORRT, c.runtime());
 
     InferenceConfig noCache = InferenceConfig.from(ConfigSource.of(Map.of(
         "inference.model", "digits", "inference.tensorrt.engine.cache", "false", "inference.tensorrt.int8", "false")));
-    Map<String, String> opts = noCache.tensorRtFor("digits", 7).toProviderOptions();
+    Map<String, String> opts = noCache.serving().tensorRtFor("digits", 7).toProviderOptions();
     assertEquals("0", opts.get("trt_engine_cache_enable"));
     assertEquals("0", opts.get("trt_int8_enable"));
     assertNull(opts.get("trt_engine_cache_path"));

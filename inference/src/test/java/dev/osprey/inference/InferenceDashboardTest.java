@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.model.serving.StubPredictor;
+import dev.osprey.model.serving.ServingMetrics;
+import dev.osprey.model.serving.SwapOutcome;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +30,13 @@ class InferenceDashboardTest {
     metrics.modelCall(3, 64, 2_000_000);
     metrics.endToEnd(3, 12);
     metrics.prediction(3, "7", 0.97);
-    metrics.swap(SwapOutcome.SUCCESS);
+    ServingMetrics serving = new ServingMetrics(registry, InferenceMetrics.PREFIX);
+    serving.swap(SwapOutcome.SUCCESS);
     metrics.deadLetter("not-json");
     metrics.transaction("committed");
     metrics.httpRequest("/v1/predict", 200);
     metrics.consumerLag(5);
-    metrics.serving(ModelHolderTest.model(3, new ModelHolderTest.CountingPredictor()));
+    serving.serving(StubPredictor.loaded(3, new StubPredictor()));
     String scrape = registry.scrape();
 
     List<String> exprs = new ArrayList<>();

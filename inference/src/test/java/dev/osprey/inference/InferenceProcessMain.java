@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,7 +22,7 @@ public final class InferenceProcessMain {
     kafka.put("bootstrap.servers", args[0]);
     InferenceConfig config = InferenceConfig.of(TestModels.NAME).withBatching(32, Duration.ofMillis(5))
         .withHttp("127.0.0.1", -1, null);
-    InferenceService service = new InferenceService(config, new SimpleMeterRegistry(), new ModelRegistry(Path.of(args[1])), kafka);
+    InferenceService service = new InferenceService(config, dev.osprey.core.topic.Topics.defaults(), new SimpleMeterRegistry(), new ModelRegistry(Path.of(args[1])), kafka);
     service.start();
     System.out.println("READY " + service.serving().orElseThrow().ref());
     System.out.flush();

@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +13,7 @@ import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
 import dev.osprey.core.metrics.PrometheusMetrics;
-import dev.osprey.core.topic.DeadLetterHeaderNames;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -69,7 +70,7 @@ class InferenceServiceIT {
     }
     meters = PrometheusMetrics.newRegistry("inference");
     service = new InferenceService(InferenceConfig.of(TestModels.NAME).withHttp("127.0.0.1", 0, TOKEN),
-        meters, registry, kafka.clientProperties());
+        topics, meters, registry, kafka.clientProperties());
     service.start();
     assertEquals("digits:1", service.serving().orElseThrow().ref().toString(), "start() returns with the production model");
   }
@@ -130,8 +131,8 @@ class InferenceServiceIT {
 
       Map<String, String> reasons = new TreeMap<>();
       for (ConsumerRecord<String, byte[]> r : dlq.records(id -> true)) {
-        reasons.put(r.key(), header(r, DeadLetterHeaderNames.REASON));
-        assertEquals(topics.samples().name(), header(r, DeadLetterHeaderNames.SOURCE_TOPIC));
+        reasons.put(r.key(), header(r, DeadLetterHeaders.REASON));
+        assertEquals(topics.samples().name(), header(r, DeadLetterHeaders.SOURCE_TOPIC));
       }
       assertEquals(Map.of("poison-features", "incompatible-input", "poison-json", "not-json",
           "poison-shape", "incompatible-input"), reasons);

@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package dev.osprey.inference;
 
+import dev.osprey.model.serving.TestModels;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.event.Prediction;

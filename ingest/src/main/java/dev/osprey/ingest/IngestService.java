@@ -1,19 +1,19 @@
 package dev.osprey.ingest;
 
+import dev.osprey.core.service.Health;
+import dev.osprey.core.service.KafkaClients;
+import dev.osprey.core.service.OspreyService;
+import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * ({@code exactly_once_v2}). {@link #start()} returns once the instance is RUNNING or throws with
  * the cause; {@link #close()} is idempotent.
  */
-public final class IngestService implements AutoCloseable {
+public final class IngestService implements OspreyService {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -38,14 +38,15 @@ public final class IngestService implements AutoCloseable {
   private final Topics topics;
   private final IngestMetrics metrics;
   private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
-  private KafkaStreams streams;
-  private boolean closed;
+  private volatile KafkaStreams streams;
+  private volatile boolean closed;
   private KafkaStreamsMetrics streamsMetrics;
 
-  public IngestService(IngestConfig config, Topics topics, IngestMetrics metrics) {
+  /** @param meters where the ingest counters and the Streams client metrics go */
+  public IngestService(IngestConfig config, Topics topics, MeterRegistry meters) {
     this.config = Objects.requireNonNull(config, "config");
     this.topics = Objects.requireNonNull(topics, "topics");
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.metrics = new IngestMetrics(Objects.requireNonNull(meters, "meters"));
   }
 
   /** The Streams configuration: the base Kafka properties, then what ingest requires. */
@@ -66,15 +67,17 @@ public final class IngestService implements AutoCloseable {
   /**
    * Checks the source topics exist, starts the streams and waits for RUNNING.
    *
-   * @throws IngestStartException when a source topic is missing, the instance goes to ERROR, or
+   * @throws ServiceStartException when a source topic is missing, the instance goes to ERROR, or
    *     RUNNING is not reached within {@link IngestConfig#startTimeout()}
    * @throws IllegalStateException if called twice or after {@link #close()}
    */
-  public synchronized void start() throws IngestStartException {
+  @Override
+  public synchronized void start() throws ServiceStartException {
     if (closed || streams != null) {
       throw new IllegalStateException("IngestService.start() may be called once, before close()");
     }
-    requireSourceTopics();
+    new KafkaClients(config.kafka()).requireTopics(List.of(topics.samplesRaw(), topics.feedbackRaw()),
+        config.startTimeout(), "osprey ingest serve --create-topics");
     StreamsBuilder builder = new StreamsBuilder();
     IngestTopology.build(builder, topics, config, metrics);
     Properties props = streamsConfig();
@@ -99,13 +102,13 @@ public final class IngestService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
-      throw new IngestStartException("interrupted while waiting for ingest to start", e);
+      throw new ServiceStartException("interrupted while waiting for ingest to start", e);
     }
     KafkaStreams.State state = streams.state();
     if (!done || state != KafkaStreams.State.RUNNING) {
       Throwable cause = lastFailure.get();
       close();
-      throw new IngestStartException(
+      throw new ServiceStartException(
           "ingest did not reach RUNNING within " + config.startTimeout() + " (state " + state + ")"
               + (cause == null ? "" : ": " + cause),
           cause);
@@ -113,6 +116,24 @@ public final class IngestService implements AutoCloseable {
     log.info("ingest running: {} -> {}, {} -> {}, rejects -> {}",
         topics.samplesRaw().name(), topics.samples().name(),
         topics.feedbackRaw().name(), topics.feedback().name(), topics.dlq().name());
+  }
+
+  /** READY when RUNNING; UP while (re)balancing or starting its threads; DOWN on ERROR. */
+  @Override
+  public Health health() {
+    KafkaStreams streams = this.streams;
+    if (closed) {
+      return Health.of(Health.Status.CLOSED);
+    }
+    if (streams == null) {
+      return Health.of(Health.Status.STARTING);
+    }
+    Throwable failure = lastFailure.get();
+    return switch (streams.state()) {
+      case RUNNING -> Health.of(Health.Status.READY);
+      case CREATED, REBALANCING -> new Health(Health.Status.UP, "streams " + streams.state());
+      default -> new Health(Health.Status.DOWN, "streams " + streams.state() + (failure == null ? "" : ": " + failure));
+    };
   }
 
   /** The current Streams state, or NOT_RUNNING before start. */
@@ -131,28 +152,6 @@ public final class IngestService implements AutoCloseable {
     }
     log.error("ingest stream thread died; replacing it", e);
     return StreamThreadExceptionResponse.REPLACE_THREAD;
-  }
-
-  private void requireSourceTopics() throws IngestStartException {
-    List<String> sources = List.of(topics.samplesRaw().name(), topics.feedbackRaw().name());
-    Properties adminProps = config.kafka();
-    adminProps.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-        (int) Math.min(Integer.MAX_VALUE, config.startTimeout().toMillis()));
-    try (Admin admin = Admin.create(adminProps)) {
-      Set<String> existing = admin.listTopics().names().get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      List<String> missing = sources.stream().filter(t -> !existing.contains(t)).toList();
-      if (!missing.isEmpty()) {
-        throw new IngestStartException(
-            "source topics " + missing + " do not exist on " + adminProps.get("bootstrap.servers")
-                + " (create them first, e.g. with `osprey ingest serve --create-topics`)", null);
-      }
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IngestStartException(
-          "cannot list topics on " + adminProps.get("bootstrap.servers") + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IngestStartException("interrupted while checking source topics", e);
-    }
   }
 
   /** Topics the service reads or writes, for callers that create them. */

@@ -6,6 +6,7 @@ import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.SampleValidator;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -156,15 +158,13 @@ public final class IngestTopology {
       metrics.rejected(sourceTopic, reject.reason());
       log.debug("rejected record from {}: {} ({})", sourceTopic, reject.reason().code(), reject.detail());
       byte[] original = record.value();
-      int length = original == null ? 0 : original.length;
-      byte[] copy = length > DeadLetterHeaders.MAX_VALUE_BYTES
-          ? java.util.Arrays.copyOf(original, DeadLetterHeaders.MAX_VALUE_BYTES)
-          : original;
+      RecordMetadata source = context.recordMetadata().orElse(null);
       context.forward(
           record
-              .withValue(new Checked.Rejected<T>(copy))
-              .withHeaders(DeadLetterHeaders.of(
-                  record.headers(), reject, sourceTopic, context.recordMetadata().orElse(null), length)));
+              .withValue(new Checked.Rejected<T>(DeadLetterHeaders.value(original)))
+              .withHeaders(DeadLetterHeaders.of(record.headers(), reject,
+                  source == null ? sourceTopic : source.topic(), source == null ? -1 : source.partition(),
+                  source == null ? -1 : source.offset(), original == null ? 0 : original.length)));
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.osprey.ingest;
 
+import dev.osprey.core.service.DeadLetterHeaders;
+import dev.osprey.core.service.Health;
+import dev.osprey.core.service.ServiceStartException;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -106,12 +109,13 @@ class IngestServiceIT {
     }
 
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (IngestService service = new IngestService(config("accept-ingest"), topics, new IngestMetrics(registry));
+    try (IngestService service = new IngestService(config("accept-ingest"), topics, registry);
         TopicReader samples = new TopicReader(topics.samples());
         TopicReader dlq = new TopicReader(topics.dlq());
         TopicReader feedback = new TopicReader(topics.feedback())) {
       service.start();
       assertEquals(KafkaStreams.State.RUNNING, service.state());
+      assertEquals(new Health(Health.Status.READY, ""), service.health());
 
       ReplayProducer.Summary sent;
       try (Producer<String, byte[]> producer = ReplayProducer.newKafkaProducer(kafka.clientProperties(), topics)) {
@@ -183,7 +187,7 @@ class IngestServiceIT {
     kafka.createTopics(topics, 1);
     byte[] pixels = new Datasets(stateDir).load("fixture:test").image(0);
     String json = RawEvents.handWritten(pixels);
-    try (IngestService service = new IngestService(config("hand-ingest"), topics, new IngestMetrics(new SimpleMeterRegistry()));
+    try (IngestService service = new IngestService(config("hand-ingest"), topics, new SimpleMeterRegistry());
         TopicReader samples = new TopicReader(topics.samples());
         TopicReader feedback = new TopicReader(topics.feedback())) {
       service.start();
@@ -205,9 +209,9 @@ class IngestServiceIT {
   @Test
   void startFailsClearlyWhenSourceTopicsAreMissing() {
     Topics topics = new Topics("missing.", new EventCodec());
-    IngestService service = new IngestService(config("missing-ingest"), topics, new IngestMetrics(new SimpleMeterRegistry()));
-    IngestStartException e = assertThrows(IngestStartException.class, service::start);
-    assertTrue(e.getMessage().startsWith("source topics [missing.osprey.samples.raw, missing.osprey.feedback.raw] do not exist"),
+    IngestService service = new IngestService(config("missing-ingest"), topics, new SimpleMeterRegistry());
+    ServiceStartException e = assertThrows(ServiceStartException.class, service::start);
+    assertTrue(e.getMessage().startsWith("topics [missing.osprey.samples.raw, missing.osprey.feedback.raw] do not exist"),
         e.getMessage());
     service.close();
     service.close();

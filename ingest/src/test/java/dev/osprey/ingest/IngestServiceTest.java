@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.service.Health;
 import dev.osprey.core.topic.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -36,7 +37,7 @@ class IngestServiceTest {
 
   @Test
   void streamsConfigMergesPassthroughAndRequiresExactlyOnce() {
-    IngestService service = new IngestService(config(), Topics.defaults(), new IngestMetrics(new SimpleMeterRegistry()));
+    IngestService service = new IngestService(config(), Topics.defaults(), new SimpleMeterRegistry());
     Properties p = service.streamsConfig();
     assertEquals("127.0.0.1:9", p.get("bootstrap.servers"));
     assertEquals("SASL_SSL", p.get("security.protocol"));
@@ -45,14 +46,16 @@ class IngestServiceTest {
     assertEquals("ingest-unit", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
     assertEquals(stateDir.toAbsolutePath().toString(), p.get(StreamsConfig.STATE_DIR_CONFIG));
     assertEquals(KafkaStreams.State.NOT_RUNNING, service.state());
+    assertEquals(Health.Status.STARTING, service.health().status());
     service.close();
     service.close();
+    assertEquals(Health.Status.CLOSED, service.health().status());
     assertThrows(IllegalStateException.class, service::start);
   }
 
   @Test
   void deadStreamThreadsAreReplacedUnlessTheirSourceIsGone() {
-    IngestService service = new IngestService(config(), Topics.defaults(), new IngestMetrics(new SimpleMeterRegistry()));
+    IngestService service = new IngestService(config(), Topics.defaults(), new SimpleMeterRegistry());
     assertEquals(StreamThreadExceptionResponse.REPLACE_THREAD, service.onUncaught(new StreamsException("boom")));
     assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT, service.onUncaught(new MissingSourceTopicException("gone")));
     assertEquals(StreamThreadExceptionResponse.SHUTDOWN_CLIENT,

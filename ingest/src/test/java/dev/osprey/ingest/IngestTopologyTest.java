@@ -1,5 +1,6 @@
 package dev.osprey.ingest;
 
+import dev.osprey.core.service.DeadLetterHeaders;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -6,10 +6,9 @@ import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
-import dev.osprey.ingest.DeadLetterHeaders;
 import dev.osprey.ingest.IngestConfig;
-import dev.osprey.ingest.IngestMetrics;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.replay.ReplayConfig;
 import dev.osprey.ingest.replay.ReplayProducer;
@@ -18,6 +17,7 @@ import dev.osprey.inference.InferenceService;
 import dev.osprey.trainer.pipeline.ModelPackager;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.serving.ServingModel;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -112,15 +112,15 @@ public final class Demo implements AutoCloseable {
   }
 
   /** Step 4: the inference service (int8 on ONNX Runtime CPU), told to serve the model through osprey.models. */
-  public InferenceService.ServingModel startInference() throws Exception {
+  public ServingModel startInference() throws Exception {
     InferenceConfig config = InferenceConfig.of(MODEL).withHttp("127.0.0.1", 0, null);
-    inference = new InferenceService(config, registry, new ModelRegistry(options.registryDir()), clientProperties());
+    inference = new InferenceService(config, topics, registry, new ModelRegistry(options.registryDir()), clientProperties());
     inference.start();
     inference.activate(model.manifest().version(), "osprey demo", "serve the demo model");
     if (!pollUntil(Duration.ofSeconds(60), Duration.ofMillis(50), inference::isReady)) {
       throw new IllegalStateException("inference did not become ready within 60 s");
     }
-    InferenceService.ServingModel serving = inference.serving().orElseThrow();
+    ServingModel serving = inference.serving().orElseThrow();
     out.printf("[4/6] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
     watch = new PredictionWatch(clientProperties(), topics, out);
@@ -131,7 +131,7 @@ public final class Demo implements AutoCloseable {
   /** Step 3: the ingest service's validation topologies. */
   public void startIngest() throws Exception {
     Path state = Files.createDirectories(options.workDir().resolve("ingest-state"));
-    ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, new IngestMetrics(registry));
+    ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, registry);
     ingest.start();
     out.println("[3/6] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
         + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());

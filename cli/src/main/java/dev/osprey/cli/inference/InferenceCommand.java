@@ -6,6 +6,7 @@ import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
@@ -14,7 +15,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,27 +78,22 @@ public final class InferenceCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
     if (createTopics) {
       try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {
-        admin.createAll(new Topics(cfg.topics().prefix(), new EventCodec()), cfg.topics().partitions(),
-            cfg.topics().replicationFactor());
+        admin.createAll(topics, cfg.topics().partitions(), cfg.topics().replicationFactor());
       }
     }
     PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("inference");
-    CountDownLatch stopped = new CountDownLatch(1);
-    try (InferenceService service = new InferenceService(inference, registry,
+    try (InferenceService service = new InferenceService(inference, topics, registry,
         new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties())) {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        stopped.countDown();
-      }, "osprey-inference-shutdown"));
-      service.start();
-      System.out.println("inference running: model " + service.serving().map(s -> s.ref() + " (" + s.runtime() + " "
-          + s.precision() + ")").orElse("'" + inference.modelName() + "' (waiting for `osprey models activate`)")
-          + (service.httpPort() < 0 ? "" : "; HTTP on http://" + inference.httpHost() + ":" + service.httpPort()
-              + " (/v1/predict, /v1/models, /health, /ready, /metrics)"));
-      System.out.println("Press Ctrl-C to stop.");
-      stopped.await();
+      new ServiceRunner().run(service, "inference", s -> {
+        System.out.println("inference running: model " + s.serving().map(m -> m.ref() + " (" + m.runtime() + " "
+            + m.precision() + ")").orElse("'" + inference.modelName() + "' (waiting for `osprey models activate`)")
+            + (s.httpPort() < 0 ? "" : "; HTTP on http://" + inference.httpHost() + ":" + s.httpPort()
+                + " (/v1/predict, /v1/models, /health, /ready, /metrics)"));
+        System.out.println("Press Ctrl-C to stop.");
+      });
     }
     return 0;
   }

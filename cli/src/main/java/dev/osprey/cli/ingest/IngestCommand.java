@@ -10,9 +10,9 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.ingest.IngestConfig;
-import dev.osprey.ingest.IngestMetrics;
 import dev.osprey.ingest.IngestService;
 import dev.osprey.ingest.replay.DriftSpec;
 import dev.osprey.ingest.replay.ReplayConfig;
@@ -24,9 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,21 +104,16 @@ public final class IngestCommand {
       }
       PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("ingest");
       MetricsSettings metrics = MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT);
-      CountDownLatch stopped = new CountDownLatch(1);
-      try (IngestService service = new IngestService(ingest, topics, new IngestMetrics(registry));
+      try (IngestService service = new IngestService(ingest, topics, registry);
           MetricsServer server = metrics.enabled()
-              ? new MetricsServer(metrics, registry, () -> service.state() == KafkaStreams.State.RUNNING)
+              ? new MetricsServer(metrics, registry, () -> service.health().ready())
               : null) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          service.close();
-          stopped.countDown();
-        }, "osprey-ingest-shutdown"));
-        service.start();
-        System.out.println("ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
-            + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> "
-            + topics.dlq().name() + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
-        System.out.println("Press Ctrl-C to stop.");
-        stopped.await();
+        new ServiceRunner().run(service, "ingest", s -> {
+          System.out.println("ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+              + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> "
+              + topics.dlq().name() + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
+          System.out.println("Press Ctrl-C to stop.");
+        });
       }
       return 0;
     }

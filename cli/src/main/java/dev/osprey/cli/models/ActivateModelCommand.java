@@ -5,7 +5,7 @@ import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.topic.Topics;
-import dev.osprey.inference.ActivationPublisher;
+import dev.osprey.model.registry.ActivationPublisher;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
 import java.io.PrintWriter;
@@ -45,7 +45,7 @@ public final class ActivateModelCommand implements Callable<Integer> {
     String who = actor != null ? actor : "cli:" + System.getProperty("user.name", "unknown");
     Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
     try (ActivationPublisher publisher = new ActivationPublisher(new ModelRegistry(cfg.paths().registryDir()), topics,
-        new EventCodec(), cfg.kafka().clientProperties(), Clock.systemUTC())) {
+        cfg.kafka().clientProperties(), Clock.systemUTC())) {
       ModelActivation a;
       try {
         a = publisher.activation(name, version, who, reason);

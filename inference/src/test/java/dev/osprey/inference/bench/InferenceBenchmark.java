@@ -1,6 +1,7 @@
 package dev.osprey.inference.bench;
 
 import dev.osprey.broker.EmbeddedKafkaBroker;
+import dev.osprey.model.serving.TestModels;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Prediction;
@@ -9,7 +10,6 @@ import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
-import dev.osprey.inference.TestModels;
 import dev.osprey.inference.TopicClients;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.registry.ModelRegistry;
@@ -87,7 +87,7 @@ public final class InferenceBenchmark {
       TestModels.publish(registry, 1);
       try (KafkaProducer<String, byte[]> producer = TopicClients.producer(kafka);
           InferenceService service = new InferenceService(InferenceConfig.of(TestModels.NAME).withHttp("127.0.0.1", -1, null),
-              new SimpleMeterRegistry(), registry, kafka);
+              topics, new SimpleMeterRegistry(), registry, kafka);
           KafkaConsumer<String, byte[]> predictions = predictionConsumer(kafka, topics)) {
         TopicClients.activate(producer, topics, 1);
         service.start();

@@ -2,9 +2,11 @@ package dev.osprey.ingest.replay;
 
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.RejectReason;
+import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.topic.Topics;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -12,7 +14,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,14 +55,12 @@ public final class ReplayProducer {
    * {@code base} holds bootstrap.servers and any pass-through client settings.
    */
   public static Producer<String, byte[]> newKafkaProducer(Properties base, Topics topics) {
-    Properties p = new Properties();
-    p.putAll(base);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    Map<String, Object> defaults = new HashMap<>();
+    defaults.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     // topics created just before a replay by another tool: see TopicAdmin.awaitWritable (KAFKA-15591)
-    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-    return new KafkaProducer<>(p, topics.samplesRaw().keySerde().serializer(), topics.samplesRaw().valueSerde().serializer());
+    defaults.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    defaults.keySet().removeAll(base.keySet()); // what the caller set wins
+    return new KafkaClients(base).idempotentProducer(topics.samplesRaw(), null, defaults);
   }
 
   /**

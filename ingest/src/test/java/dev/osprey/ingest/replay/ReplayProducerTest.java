@@ -15,7 +15,7 @@ import dev.osprey.core.event.Feedback;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.topic.Topics;
-import dev.osprey.ingest.DeadLetterHeaders;
+import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.ingest.IngestConfig;
 import dev.osprey.ingest.IngestMetrics;
 import dev.osprey.ingest.IngestTopology;

@@ -1,0 +1,116 @@
+package dev.osprey.inference;
+
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.Sample;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Micro-batching: Kafka records and HTTP requests accumulate until {@code maxBatchSize} samples are
+ * buffered or the oldest has waited {@code maxBatchDelay}; then {@link #take()} hands the whole
+ * buffer out as one batch. HTTP requests may be {@link #enqueue queued} from any thread; everything
+ * else runs on the prediction loop's thread.
+ */
+final class MicroBatcher {
+  /** An HTTP predict request waiting for its batch. */
+  record HttpRequest(List<Sample> samples, CompletableFuture<List<Prediction>> result) {}
+
+  /** What is handled together: one model, one transaction. */
+  record Batch(List<ConsumerRecord<String, byte[]>> records, List<HttpRequest> requests) {}
+
+  private final int maxBatchSize;
+  private final long maxDelayNanos;
+  private final LongSupplier nanoTime;
+  private final ConcurrentLinkedQueue<HttpRequest> queued = new ConcurrentLinkedQueue<>();
+  private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+  private final List<HttpRequest> requests = new ArrayList<>();
+  private int requestSamples;
+  private long oldestNanos;
+
+  /** @param nanoTime the clock waits are measured on ({@code System::nanoTime}) */
+  MicroBatcher(int maxBatchSize, Duration maxBatchDelay, LongSupplier nanoTime) {
+    this.maxBatchSize = maxBatchSize;
+    this.maxDelayNanos = maxBatchDelay.toNanos();
+    this.nanoTime = nanoTime;
+  }
+
+  /** Queues an HTTP request; it joins the buffer at the next {@link #drainRequests()}. Any thread. */
+  void enqueue(HttpRequest request) {
+    queued.add(request);
+  }
+
+  /** Buffers consumed records. */
+  void add(Iterable<ConsumerRecord<String, byte[]>> consumed) {
+    for (ConsumerRecord<String, byte[]> r : consumed) {
+      noteArrival();
+      records.add(r);
+    }
+  }
+
+  /** Moves the queued HTTP requests into the buffer. */
+  void drainRequests() {
+    for (HttpRequest r; (r = queued.poll()) != null; ) {
+      noteArrival();
+      requests.add(r);
+      requestSamples += r.samples().size();
+    }
+  }
+
+  private void noteArrival() {
+    if (records.isEmpty() && requests.isEmpty()) {
+      oldestNanos = nanoTime.getAsLong();
+    }
+  }
+
+  /** Samples buffered (records plus the samples of buffered requests). */
+  int pending() {
+    return records.size() + requestSamples;
+  }
+
+  /** How long the source may block in its next poll: {@code idle} when empty, else what is left of the oldest's wait. */
+  Duration pollTimeout(Duration idle) {
+    if (records.isEmpty() && requests.isEmpty()) {
+      return idle;
+    }
+    return Duration.ofNanos(Math.max(0, maxDelayNanos - (nanoTime.getAsLong() - oldestNanos)));
+  }
+
+  /** A batch is full, or its oldest sample waited long enough, or the loop stops and the buffer must go. */
+  boolean due(boolean stopping) {
+    int pending = pending();
+    return pending > 0 && (pending >= maxBatchSize || nanoTime.getAsLong() - oldestNanos >= maxDelayNanos || stopping);
+  }
+
+  /** Everything buffered, as one batch; the buffer is empty afterwards. */
+  Batch take() {
+    Batch b = new Batch(new ArrayList<>(records), new ArrayList<>(requests));
+    records.clear();
+    requests.clear();
+    requestSamples = 0;
+    return b;
+  }
+
+  /** Drops the buffered records of {@code partitions} (revoked: their offsets were never committed); returns how many. */
+  int drop(Collection<TopicPartition> partitions) {
+    int before = records.size();
+    records.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+    return before - records.size();
+  }
+
+  /** Fails every queued and buffered HTTP request with {@code cause}. */
+  void failRequests(RuntimeException cause) {
+    for (HttpRequest r; (r = queued.poll()) != null; ) {
+      r.result().completeExceptionally(cause);
+    }
+    requests.forEach(r -> r.result().completeExceptionally(cause));
+    requests.clear();
+    requestSamples = 0;
+  }
+}

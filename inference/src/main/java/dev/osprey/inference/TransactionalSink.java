@@ -1,0 +1,119 @@
+package dev.osprey.inference;
+
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.InvalidEventException;
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.service.DeadLetterHeaders;
+import dev.osprey.core.topic.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transactional sink: one batch's predictions, its dead letters and the offsets of the records
+ * it consumed ({@code sendOffsetsToTransaction} with the consumer's group metadata) commit together
+ * or not at all. A transaction that fails is aborted and reported, so the caller rewinds and the
+ * batch runs again; a producer that cannot go on (fenced by another instance with the same
+ * transactional id, or refused) throws. Used by the prediction loop's thread only.
+ */
+final class TransactionalSink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionalSink.class);
+
+  /** A consumed record that goes to the DLQ, and why. */
+  record DeadLetter(ConsumerRecord<String, byte[]> record, InvalidEventException reason) {}
+
+  private final Producer<String, byte[]> producer;
+  private final String predictionsTopic;
+  private final String dlqTopic;
+  private final EventCodec codec;
+  private final InferenceMetrics metrics;
+  private final Clock clock;
+
+  TransactionalSink(Producer<String, byte[]> producer, Topics topics, EventCodec codec, InferenceMetrics metrics,
+      Clock clock) {
+    this.producer = producer;
+    this.predictionsTopic = topics.predictions().name();
+    this.dlqTopic = topics.dlq().name();
+    this.codec = codec;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /** Fences an earlier incarnation with this transactional id and aborts its open transaction. */
+  void init() {
+    producer.initTransactions();
+  }
+
+  /**
+   * Writes {@code predictions} and {@code deadLetters} and commits the offsets of {@code consumed}
+   * in one transaction.
+   *
+   * @return true when committed; false when the transaction failed and was aborted (nothing of it
+   *     is visible to read_committed consumers; the caller rewinds {@code consumed})
+   * @throws ProducerFencedException or another error after which this producer cannot go on
+   */
+  boolean commit(List<ConsumerRecord<String, byte[]>> consumed, List<Prediction> predictions,
+      List<DeadLetter> deadLetters, ConsumerGroupMetadata group) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : consumed) {
+      offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+          (a, b) -> a.offset() >= b.offset() ? a : b);
+    }
+    try {
+      producer.beginTransaction();
+      for (Prediction p : predictions) {
+        producer.send(new ProducerRecord<>(predictionsTopic, p.sampleId(), codec.encode(p)));
+      }
+      for (DeadLetter d : deadLetters) {
+        producer.send(DeadLetterHeaders.record(dlqTopic, d.record(), d.reason()));
+      }
+      producer.sendOffsetsToTransaction(offsets, group);
+      producer.commitTransaction();
+    } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
+        | AuthorizationException e) {
+      throw e; // this producer cannot go on: fatal for the loop
+    } catch (KafkaException e) {
+      LOG.warn("transaction of {} records failed ({}); aborting and reading them again", consumed.size(), e.toString());
+      abortQuietly();
+      metrics.transaction("aborted");
+      return false;
+    }
+    metrics.transaction("committed");
+    long now = clock.millis();
+    for (Prediction p : predictions) {
+      metrics.endToEnd(p.modelVersion(), now - p.sampleTimestamp());
+    }
+    for (DeadLetter d : deadLetters) {
+      metrics.deadLetter(d.reason().reason().code());
+    }
+    return true;
+  }
+
+  private void abortQuietly() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException e) {
+      LOG.warn("abort failed too: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

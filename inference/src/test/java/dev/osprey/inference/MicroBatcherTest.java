@@ -1,0 +1,93 @@
+package dev.osprey.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.Sample;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class MicroBatcherTest {
+  private final AtomicLong now = new AtomicLong(1_000_000);
+  private final MicroBatcher batcher = new MicroBatcher(4, Duration.ofMillis(10), now::get);
+
+  private static ConsumerRecord<String, byte[]> record(int partition, long offset) {
+    return new ConsumerRecord<>("osprey.samples", partition, offset, "k" + offset, new byte[] {1});
+  }
+
+  private static MicroBatcher.HttpRequest request(int samples) {
+    Sample s = Sample.ofFeatures("h", 1L, Map.of("x", 1.0), Map.of());
+    return new MicroBatcher.HttpRequest(java.util.Collections.nCopies(samples, s), new CompletableFuture<>());
+  }
+
+  @Test
+  void aBatchIsDueWhenFullOrWhenItsOldestSampleWaitedTheDelay() {
+    assertEquals(Duration.ofMillis(100), batcher.pollTimeout(Duration.ofMillis(100)), "empty: the idle poll");
+    assertFalse(batcher.due(false));
+
+    batcher.add(List.of(record(0, 0)));
+    now.addAndGet(4_000_000);
+    batcher.add(List.of(record(0, 1)));
+    assertEquals(2, batcher.pending());
+    assertFalse(batcher.due(false));
+    assertEquals(Duration.ofMillis(6), batcher.pollTimeout(Duration.ofMillis(100)), "what is left of the oldest's 10 ms");
+    assertTrue(batcher.due(true), "a stopping loop hands out what it holds");
+
+    now.addAndGet(6_000_000);
+    assertTrue(batcher.due(false), "the oldest waited 10 ms");
+    assertEquals(Duration.ZERO, batcher.pollTimeout(Duration.ofMillis(100)));
+    MicroBatcher.Batch b = batcher.take();
+    assertEquals(List.of(0L, 1L), b.records().stream().map(ConsumerRecord::offset).toList());
+    assertEquals(0, batcher.pending());
+
+    batcher.add(List.of(record(0, 2), record(0, 3), record(1, 0), record(1, 1)));
+    assertTrue(batcher.due(false), "4 samples fill a batch at once");
+  }
+
+  @Test
+  void httpRequestsCountTheirSamplesAndJoinOnlyWhenDrained() {
+    MicroBatcher.HttpRequest three = request(3);
+    batcher.enqueue(three);
+    assertEquals(0, batcher.pending(), "queued, not yet buffered");
+    batcher.drainRequests();
+    assertEquals(3, batcher.pending());
+    assertFalse(batcher.due(false));
+    batcher.add(List.of(record(0, 7)));
+    assertTrue(batcher.due(false));
+    MicroBatcher.Batch b = batcher.take();
+    assertEquals(List.of(three), b.requests());
+    assertEquals(1, b.records().size());
+  }
+
+  @Test
+  void revokedPartitionsLoseTheirBufferedRecordsOnly() {
+    batcher.add(List.of(record(0, 0), record(1, 0), record(0, 1)));
+    assertEquals(2, batcher.drop(List.of(new TopicPartition("osprey.samples", 0))));
+    assertEquals(List.of(1), batcher.take().records().stream().map(ConsumerRecord::partition).toList());
+  }
+
+  @Test
+  void failingRequestsFailsQueuedAndBufferedOnes() {
+    MicroBatcher.HttpRequest buffered = request(1);
+    MicroBatcher.HttpRequest queued = request(2);
+    batcher.enqueue(buffered);
+    batcher.drainRequests();
+    batcher.enqueue(queued);
+    batcher.failRequests(new PredictRequests.UnavailableException("stopped"));
+    assertEquals(0, batcher.pending());
+    for (CompletableFuture<List<Prediction>> f : List.of(buffered.result(), queued.result())) {
+      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, f::get);
+      assertEquals("stopped", e.getCause().getMessage());
+    }
+    assertTrue(batcher.take().requests().isEmpty());
+  }
+}

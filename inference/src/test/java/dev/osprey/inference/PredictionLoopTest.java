@@ -1,0 +1,267 @@
+package dev.osprey.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.Sample;
+import dev.osprey.core.event.Tensor;
+import dev.osprey.core.service.DeadLetterHeaders;
+import dev.osprey.core.topic.Topics;
+import dev.osprey.model.serving.ModelHolder;
+import dev.osprey.model.serving.StubPredictor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The prediction loop in memory: Kafka's MockConsumer and MockProducer, a stub model whose answer
+ * is the index of a sample's bright pixel, and the loop driven step by step on the test thread.
+ */
+@Timeout(60)
+class PredictionLoopTest {
+  private static final long NOW = 1_732_350_000_000L;
+  private static final String GROUP = "dummy.group.id"; // MockConsumer's group metadata
+  private static final EventCodec CODEC = new EventCodec();
+  private static final Topics TOPICS = Topics.defaults();
+  private static final String SAMPLES = TOPICS.samples().name();
+  private static final TopicPartition P0 = new TopicPartition(SAMPLES, 0);
+  private static final TopicPartition P1 = new TopicPartition(SAMPLES, 1);
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final InferenceMetrics metrics = new InferenceMetrics(meters);
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockProducer<String, byte[]> producer =
+      new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+  private final ModelHolder holder = new ModelHolder();
+  private final StubPredictor predictor = new StubPredictor();
+  private PredictionLoop loop;
+
+  @BeforeEach
+  void start() {
+    holder.swap(StubPredictor.loaded(4, predictor));
+    // batches of 4 that never fall due by time: only size (or stopping) hands a batch out
+    InferenceConfig config = InferenceConfig.of("digits").withBatching(4, Duration.ofHours(1));
+    loop = new PredictionLoop(config, TOPICS, CODEC, holder, metrics, Clock.fixed(Instant.ofEpochMilli(NOW + 50),
+        ZoneOffset.UTC), consumer, producer, List.of());
+    loop.initTransactions();
+    loop.subscribe();
+    consumer.rebalance(List.of(P0, P1));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+  }
+
+  @AfterEach
+  void close() throws InterruptedException {
+    loop.stop();
+    holder.close();
+  }
+
+  /** A 28x28 image whose only bright pixel is {@code bright}: the stub model predicts it when < 10. */
+  private static Sample image(String id, int bright) {
+    byte[] pixels = new byte[784];
+    pixels[bright] = (byte) 255;
+    return Sample.ofTensor(id, NOW, Tensor.ofUint8(pixels, 1, 28, 28), Map.of());
+  }
+
+  private void send(TopicPartition tp, long offset, String key, byte[] value) {
+    consumer.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, key, value));
+  }
+
+  private void send(TopicPartition tp, long offset, Sample s) {
+    send(tp, offset, s.id(), CODEC.encode(s));
+  }
+
+  private List<Prediction> predictions() {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.predictions().name()))
+        .map(r -> CODEC.decode(r.value(), Prediction.class)).toList();
+  }
+
+  private List<ProducerRecord<String, byte[]>> deadLetters() {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.dlq().name())).toList();
+  }
+
+  private double count(String name, String tag, String value) {
+    var c = meters.find(name).tag(tag, value).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void recordsWaitForAFullBatchThenCommitWithTheirOffsetsInOneTransaction() {
+    send(P0, 0, image("a", 3));
+    send(P0, 1, image("b", 7));
+    send(P1, 0, image("c", 0));
+    loop.step();
+    assertEquals(0, predictor.calls.get(), "3 of 4: not due yet");
+    assertFalse(producer.transactionInFlight());
+
+    send(P1, 1, image("d", 9));
+    loop.step();
+
+    assertEquals(1, predictor.calls.get(), "one model call for the batch");
+    // MockConsumer hands partitions out in no set order; within a partition, order is kept
+    assertEquals(List.of("a:3", "b:7", "c:0", "d:9"),
+        predictions().stream().map(p -> p.sampleId() + ":" + p.label()).sorted().toList());
+    Prediction a = predictions().stream().filter(p -> p.sampleId().equals("a")).findFirst().orElseThrow();
+    assertEquals("digits", a.modelName());
+    assertEquals(4, a.modelVersion());
+    assertEquals("onnx-cpu", a.runtime());
+    assertEquals(NOW, a.sampleTimestamp());
+    assertEquals(NOW + 50, a.timestamp());
+    assertEquals(1, producer.commitCount());
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(2)))),
+        producer.consumerGroupOffsetsHistory());
+    assertEquals(1, count(InferenceMetrics.TRANSACTIONS, "outcome", "committed"));
+    assertEquals(1, meters.get(InferenceMetrics.PREPROCESS_LATENCY).timer().count());
+    assertEquals(1, meters.get(InferenceMetrics.POSTPROCESS_LATENCY).timer().count());
+    assertEquals(1, meters.get(InferenceMetrics.MODEL_LATENCY).timer().count());
+    assertEquals(4.0, meters.get(InferenceMetrics.BATCH_SIZE).summary().totalAmount());
+  }
+
+  @Test
+  void badRecordsGoToTheDeadLetterTopicInTheBatchTransaction() {
+    send(P0, 0, image("ok", 2));
+    send(P0, 1, "junk", "{not json".getBytes(StandardCharsets.UTF_8));
+    Sample wrongShape = Sample.ofTensor("small", NOW, Tensor.ofUint8(new byte[4], 1, 2, 2), Map.of());
+    send(P0, 2, wrongShape);
+    send(P1, 0, image("poison", 783)); // the stub engine fails on this one alone
+    loop.step();
+
+    assertEquals(List.of("ok"), predictions().stream().map(Prediction::sampleId).toList());
+    List<ProducerRecord<String, byte[]>> dead = deadLetters();
+    assertEquals(List.of("poison", "junk", "small"), dead.stream().map(ProducerRecord::key).toList());
+    assertEquals(List.of("model-error", "not-json", "incompatible-input"),
+        dead.stream().map(r -> DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.REASON)).toList());
+    assertEquals(List.of("1", "0", "0"),
+        dead.stream().map(r -> DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.SOURCE_PARTITION)).toList());
+    assertEquals(List.of("0", "1", "2"),
+        dead.stream().map(r -> DeadLetterHeaders.read(r.headers(), DeadLetterHeaders.SOURCE_OFFSET)).toList());
+    assertEquals("{not json", new String(dead.get(1).value(), StandardCharsets.UTF_8), "the original bytes");
+    assertTrue(DeadLetterHeaders.read(dead.get(0).headers(), DeadLetterHeaders.DETAIL)
+        .startsWith("model digits:4 failed on this sample: cannot take row 0"));
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(3), P1, new OffsetAndMetadata(1)))),
+        producer.consumerGroupOffsetsHistory(), "dead-lettered records are consumed too");
+    assertEquals(1, producer.commitCount());
+    assertEquals(1, count(InferenceMetrics.DEAD_LETTERS, "reason", "model-error"));
+    assertEquals(1, count(InferenceMetrics.DEAD_LETTERS, "reason", "not-json"));
+    assertEquals(1, count(InferenceMetrics.DEAD_LETTERS, "reason", "incompatible-input"));
+    assertEquals(3, predictor.calls.get(), "the batch, then row by row: 'ok' and 'poison'");
+  }
+
+  @Test
+  void aFailedTransactionIsAbortedAndTheBatchReadAgain() {
+    for (int i = 0; i < 4; i++) {
+      send(P0, 10 + i, image("s" + i, i));
+    }
+    consumer.updateBeginningOffsets(Map.of(P0, 10L));
+    consumer.seek(P0, 10);
+    producer.commitTransactionException = new KafkaException("broker said no");
+    loop.step();
+
+    assertTrue(producer.transactionAborted());
+    assertEquals(List.of(), producer.history(), "nothing of the aborted transaction is visible");
+    assertEquals(List.of(), producer.consumerGroupOffsetsHistory());
+    assertEquals(10, consumer.position(P0), "rewound to the batch's first offset");
+    assertEquals(1, count(InferenceMetrics.TRANSACTIONS, "outcome", "aborted"));
+
+    producer.commitTransactionException = null;
+    for (int i = 0; i < 4; i++) {
+      send(P0, 10 + i, image("s" + i, i)); // what the broker delivers again from offset 10
+    }
+    loop.step();
+    assertEquals(List.of("s0:0", "s1:1", "s2:2", "s3:3"),
+        predictions().stream().map(p -> p.sampleId() + ":" + p.label()).toList());
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(14)))), producer.consumerGroupOffsetsHistory());
+    assertEquals(1, count(InferenceMetrics.TRANSACTIONS, "outcome", "committed"));
+  }
+
+  @Test
+  void revokedPartitionsDropTheirBufferedRecordsUncommitted() {
+    send(P0, 0, image("p0-a", 1));
+    send(P0, 1, image("p0-b", 2));
+    send(P1, 0, image("p1-a", 3));
+    loop.step();
+    consumer.rebalance(List.of(P1)); // P0 goes to another instance, which reads p0-a and p0-b again
+    for (int i = 1; i <= 3; i++) {
+      send(P1, i, image("p1-" + i, 4 + i));
+    }
+    loop.step();
+
+    assertEquals(List.of("p1-a", "p1-1", "p1-2", "p1-3"), predictions().stream().map(Prediction::sampleId).toList());
+    assertEquals(List.of(Map.of(GROUP, Map.of(P1, new OffsetAndMetadata(4)))), producer.consumerGroupOffsetsHistory());
+  }
+
+  @Test
+  void httpRequestsJoinTheKafkaBatchAndAreAnsweredWithoutBeingProduced() throws Exception {
+    send(P0, 0, image("kafka-0", 5));
+    send(P0, 1, image("kafka-1", 6));
+    CompletableFuture<List<Prediction>> http = loop.submit(List.of(image("http-0", 8), image("http-1", 1)));
+    loop.step(); // the request woke the poll: it joins the buffer, the records come with the next poll
+    assertFalse(http.isDone());
+    loop.step();
+
+    assertEquals(List.of("http-0:8", "http-1:1"), http.get(10, TimeUnit.SECONDS).stream().map(p -> p.sampleId() + ":" + p.label()).toList());
+    assertEquals(List.of("kafka-0", "kafka-1"), predictions().stream().map(Prediction::sampleId).toList());
+    assertEquals(1, predictor.calls.get(), "one model call for Kafka and HTTP rows");
+
+    Sample wrongShape = Sample.ofTensor("small", NOW, Tensor.ofUint8(new byte[4], 1, 2, 2), Map.of());
+    CompletableFuture<List<Prediction>> rejected = loop.submit(List.of(image("fine", 0), wrongShape));
+    loop.submit(List.of(image("x", 1), image("y", 2)));
+    loop.step();
+    ExecutionException e = assertThrows(ExecutionException.class, () -> rejected.get(10, TimeUnit.SECONDS));
+    PredictRequests.RejectedSampleException r = assertInstanceOf(PredictRequests.RejectedSampleException.class, e.getCause());
+    assertEquals(1, r.index());
+    assertEquals("incompatible-input", r.reject().reason().code());
+  }
+
+  @Test
+  void aFencedProducerStopsTheLoopWithoutCommitting() {
+    for (int i = 0; i < 4; i++) {
+      send(P0, i, image("f" + i, i));
+    }
+    producer.fenceProducer();
+    assertThrows(ProducerFencedException.class, loop::step);
+    assertEquals(List.of(), producer.history());
+    assertEquals(List.of(), producer.consumerGroupOffsetsHistory());
+  }
+
+  @Test
+  void requestsFailWhenNoModelServesOrTheLoopStopped() throws Exception {
+    holder.swap(null);
+    ExecutionException none = assertThrows(ExecutionException.class,
+        () -> loop.submit(List.of(image("h", 1))).get());
+    assertEquals("no model loaded yet", none.getCause().getMessage());
+    loop.stop();
+    ExecutionException stopped = assertThrows(ExecutionException.class,
+        () -> loop.submit(new ArrayList<>(List.of(image("h", 1)))).get());
+    assertEquals("the prediction loop is stopped", stopped.getCause().getMessage());
+    assertTrue(consumer.closed());
+    assertTrue(producer.closed());
+  }
+}

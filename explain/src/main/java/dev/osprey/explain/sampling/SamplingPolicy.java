@@ -8,11 +8,15 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 /**
- * Which predictions the explain service explains. Pure: no Kafka, no model; time comes from the
- * nanosecond clock it is given. Not thread-safe (one consumer thread drives it).
+ * Which predictions the explain service explains. Pure: no Kafka, no model, no clock. Not
+ * thread-safe (one consumer thread drives it).
+ *
+ * <p>The rate is per second of <em>prediction time</em> (each prediction's timestamp), not of
+ * processing time: a backlog, a restart or a fast replay is sampled exactly like the same traffic
+ * live, and how fast this machine explains does not change which predictions are chosen (a slow
+ * explainer falls behind, visible as lag, instead of explaining everything it reads late).
  *
  * <p>Rules, in order, for a prediction of the explained model:
  *
@@ -88,12 +92,11 @@ public final class SamplingPolicy {
 
   /**
    * @param modelName the model explained; predictions, outcomes and drift reports of others are skipped
-   * @param nanoTime the clock of the rate limit ({@code System::nanoTime} in the service)
    */
-  public SamplingPolicy(Config config, String modelName, LongSupplier nanoTime) {
+  public SamplingPolicy(Config config, String modelName) {
     this.config = config;
     this.modelName = modelName;
-    this.bucket = new TokenBucket(config.ratePerSecond(), config.ratePerSecond() > 0 ? config.burst() : 0, nanoTime);
+    this.bucket = new TokenBucket(config.ratePerSecond(), config.ratePerSecond() > 0 ? config.burst() : 0);
     int remember = config.rememberExplained();
     this.explained = new LinkedHashMap<>(16, 0.75f, false) {
       @Override
@@ -117,7 +120,7 @@ public final class SamplingPolicy {
       d = Decision.explain(Trigger.DRIFT);
     } else if (p.confidence() < config.lowConfidenceBelow()) {
       d = Decision.explain(Trigger.LOW_CONFIDENCE);
-    } else if (bucket.tryTake()) {
+    } else if (bucket.tryTake(p.timestamp() * 1_000_000L)) {
       d = Decision.explain(Trigger.SAMPLED);
     } else {
       d = Decision.skip(SkipReason.RATE_LIMITED);

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class ExplainHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExplainHttpServer.class);
   private static final String EXPLANATIONS = "/v1/explanations/";
+  /** Bytes past the limit read and dropped before an over-long request's connection is closed. */
+  private static final long DISCARD_LIMIT = 16L << 20;
 
   /** What the server asks of the service. */
   public interface Backend {
@@ -196,19 +198,26 @@ public final class ExplainHttpServer implements AutoCloseable {
         }));
   }
 
-  /** Collects the body up to the size limit; a larger one gets 413 and its connection is closed. */
+  /**
+   * Collects the body up to the size limit. A larger one gets 413 at once; the rest is read and
+   * dropped so the client can read the answer, and the connection is closed if the client keeps
+   * sending far past the limit.
+   */
   private void withBody(HttpServerRequest req, java.util.function.Consumer<Buffer> then) {
     Buffer body = Buffer.buffer();
+    long[] received = {0};
     boolean[] refused = {false};
     req.handler(chunk -> {
+      received[0] += chunk.length();
       if (refused[0]) {
+        if (received[0] > (long) config.maxRequestBytes() + DISCARD_LIMIT) {
+          req.connection().close();
+        }
         return;
       }
-      if (body.length() + chunk.length() > config.maxRequestBytes()) {
+      if (received[0] > config.maxRequestBytes()) {
         refused[0] = true;
-        req.response().putHeader("Connection", "close");
         error(req, 413, "too-large", "body exceeds the limit of " + config.maxRequestBytes() + " bytes");
-        req.connection().close();
         return;
       }
       body.appendBuffer(chunk);

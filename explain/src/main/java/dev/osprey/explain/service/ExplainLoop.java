@@ -8,6 +8,7 @@ import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
 import dev.osprey.explain.sampling.SamplingPolicy;
@@ -18,14 +19,12 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * rate still exceeds what the machine explains, the consumer falls behind (Kafka is the buffer, no
  * memory grows) and {@code osprey_explain_lag_seconds} shows it.
  */
-public final class ExplainLoop implements Runnable {
+public final class ExplainLoop extends ClientThreadWork {
   private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
 
@@ -64,9 +63,6 @@ public final class ExplainLoop implements Runnable {
   private final ExplainMetrics metrics;
   private final IntSupplier servingVersion;
   private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private volatile boolean running = true;
-  private volatile Throwable fatal;
   private int lastServing;
   private volatile int samplesHeld;
   private volatile int waiting;
@@ -80,6 +76,7 @@ public final class ExplainLoop implements Runnable {
   public ExplainLoop(Topics topics, Consumer<String, byte[]> consumer, Producer<String, Explanation> producer,
       SamplingPolicy policy, int sampleBuffer, int waitingBuffer, SampleExplainer explainer, VersionCache versions,
       ExplanationStore store, HeatmapStore heatmaps, ExplainMetrics metrics, IntSupplier servingVersion) {
+    super(LOG);
     this.topics = topics;
     this.consumer = consumer;
     this.producer = producer;
@@ -103,32 +100,31 @@ public final class ExplainLoop implements Runnable {
   }
 
   @Override
-  public void run() {
+  protected void work() {
+    consumer.subscribe(List.of(topics.drift().name(), topics.samples().name(), topics.predictions().name(),
+        topics.outcomes().name()));
+    while (running()) {
+      openServingVersion();
+      handle(consumer.poll(POLL));
+      serveRequests();
+    }
+  }
+
+  @Override
+  protected Consumer<?, ?> consumer() {
+    return consumer;
+  }
+
+  @Override
+  protected void cleanup() {
+    failPending();
     try {
-      consumer.subscribe(List.of(topics.drift().name(), topics.samples().name(), topics.predictions().name(),
-          topics.outcomes().name()));
-      while (running) {
-        openServingVersion();
-        ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-        handle(records);
-        serveRequests();
-      }
-    } catch (WakeupException e) {
-      // stop() was called
-    } catch (RuntimeException | Error e) {
-      if (running) {
-        fatal = e;
-        LOG.error("explain loop stopped", e);
-      }
+      consumer.close(Duration.ofSeconds(5));
     } finally {
-      running = false;
-      failPending();
       try {
-        consumer.close(Duration.ofSeconds(5));
-      } finally {
         producer.close(Duration.ofSeconds(5));
+      } finally {
         versions.close();
-        stopped.countDown();
       }
     }
   }
@@ -141,40 +137,12 @@ public final class ExplainLoop implements Runnable {
    */
   public CompletableFuture<SampleExplainer.Result> request(Sample sample, int version, List<Method> methods) {
     CompletableFuture<SampleExplainer.Result> done = new CompletableFuture<>();
-    if (!running) {
+    if (!isRunning()) {
       done.completeExceptionally(new IllegalStateException("the explain loop is not running"));
     } else if (!requests.offer(new Request(sample, version, methods, done))) {
       done.completeExceptionally(new IllegalStateException("too many explanations queued; try again"));
     }
     return done;
-  }
-
-  /** Running and not failed. */
-  public boolean isRunning() {
-    return running && fatal == null;
-  }
-
-  public Throwable fatal() {
-    return fatal;
-  }
-
-  /** Stops the loop and waits until its clients are closed. */
-  public void stop() throws InterruptedException {
-    if (!running && stopped.getCount() == 0) {
-      return;
-    }
-    running = false;
-    consumer.wakeup();
-    stopped.await();
-  }
-
-  /** For {@code stop()} before the thread ever ran. */
-  void closeUnstarted() {
-    running = false;
-    consumer.close(Duration.ofSeconds(5));
-    producer.close(Duration.ofSeconds(5));
-    versions.close();
-    stopped.countDown();
   }
 
   private void openServingVersion() {

@@ -37,15 +37,17 @@ public final class VersionRuntime implements AutoCloseable {
 
   private final ModelManifest manifest;
   private final Predictor predictor;
+  private final AutoCloseable owner;
   private final DjlNetwork twin;
   private final String servedPrecision;
   private final PatchGrid grid;
   private final Map<Method, Explainer> explainers = new EnumMap<>(Method.class);
 
-  private VersionRuntime(ModelManifest manifest, Predictor predictor, DjlNetwork twin, String servedPrecision,
-      MethodSettings settings) {
+  private VersionRuntime(ModelManifest manifest, Predictor predictor, AutoCloseable owner, DjlNetwork twin,
+      String servedPrecision, MethodSettings settings) {
     this.manifest = manifest;
     this.predictor = predictor;
+    this.owner = owner;
     this.twin = twin;
     this.servedPrecision = servedPrecision;
     InputSpec input = manifest.input();
@@ -78,6 +80,18 @@ public final class VersionRuntime implements AutoCloseable {
     } catch (PredictorException | RuntimeException e) {
       throw new ModelLoadException("cannot open the graph of " + version.ref() + ": " + e.getMessage(), e);
     }
+    return withTwin(version, predictor, predictor, int8 ? "int8" : "fp32", settings);
+  }
+
+  /**
+   * A version whose served graph is already open (e.g. the model the follower loaded, verified and
+   * warmed up), plus its fp32 twin from the registry when it has one.
+   *
+   * @param owner closed when this runtime closes (e.g. releases the served model's reference)
+   * @throws ModelLoadException if the twin exists but cannot be loaded; {@code owner} is closed then
+   */
+  public static VersionRuntime withTwin(ModelVersion version, Predictor predictor, AutoCloseable owner,
+      String precision, MethodSettings settings) throws ModelLoadException {
     DjlNetwork twin = null;
     try {
       if (PublishedNetwork.isAvailable(version)) {
@@ -85,21 +99,23 @@ public final class VersionRuntime implements AutoCloseable {
       } else {
         LOG.warn("{} has no fp32 network (imported ONNX?): only occlusion and shap can explain it", version.ref());
       }
-      return new VersionRuntime(version.manifest(), predictor, twin, int8 ? "int8" : "fp32", settings);
+      return new VersionRuntime(version.manifest(), predictor, owner, twin, precision, settings);
     } catch (ModelLoadException | RuntimeException e) {
       if (twin != null) {
         twin.close();
       }
-      predictor.close();
+      closeQuietly(owner);
       throw e instanceof ModelLoadException mle ? mle
           : new ModelLoadException("cannot open " + version.ref() + " for explaining: " + e.getMessage(), e);
     }
   }
 
-  /** For tests and the command line: wraps an open predictor and twin (closed with this). */
-  public static VersionRuntime of(ModelManifest manifest, Predictor predictor, DjlNetwork twin, String precision,
-      MethodSettings settings) {
-    return new VersionRuntime(manifest, predictor, twin, precision, settings);
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("could not close a half-opened runtime: {}", e.toString());
+    }
   }
 
   public ModelManifest manifest() {
@@ -162,7 +178,7 @@ public final class VersionRuntime implements AutoCloseable {
         twin.close();
       }
     } finally {
-      predictor.close();
+      closeQuietly(owner);
     }
   }
 }

@@ -13,11 +13,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SamplingPolicyTest {
-  private long nanos;
+  /** Prediction time in milliseconds: what the rate limit counts in. */
+  private long millis;
 
-  static Prediction prediction(String id, String model, float confidence) {
+  static Prediction prediction(String id, String model, float confidence, long timestamp) {
     return new Prediction(Prediction.SCHEMA_VERSION, id, model, 1, 3, "3", confidence, List.of(), null, "onnx-cpu",
-        "int8", 0L, 0L);
+        "int8", 0L, timestamp);
+  }
+
+  private Prediction prediction(String id, String model, float confidence) {
+    return prediction(id, model, confidence, millis);
   }
 
   static Outcome outcome(String id, int predicted, int actual) {
@@ -32,8 +37,7 @@ class SamplingPolicyTest {
   }
 
   private SamplingPolicy policy(double rate, int burst, double lowConfidence) {
-    return new SamplingPolicy(new SamplingPolicy.Config(rate, burst, lowConfidence, true, true, 1000), "digits",
-        () -> nanos);
+    return new SamplingPolicy(new SamplingPolicy.Config(rate, burst, lowConfidence, true, true, 1000), "digits");
   }
 
   @Test
@@ -42,7 +46,7 @@ class SamplingPolicyTest {
     int explained = 0;
     // 10 s of traffic at 1,000 predictions per second
     for (int i = 0; i < 10_000; i++) {
-      nanos = i * 1_000_000L;
+      millis = i;
       explained += policy.onPrediction(prediction("s" + i, "digits", 0.99f)).explain() ? 1 : 0;
     }
     // burst 5 at t=0, then one token every 50 ms for 9.999 s: 199 more
@@ -59,9 +63,9 @@ class SamplingPolicyTest {
     // the one token is still there
     assertEquals(Trigger.SAMPLED, policy.onPrediction(prediction("c", "digits", 0.60f)).trigger());
     assertEquals(SkipReason.RATE_LIMITED, policy.onPrediction(prediction("d", "digits", 0.61f)).skipReason());
-    nanos = 999_999_999L;
+    millis = 999;
     assertEquals(SkipReason.RATE_LIMITED, policy.onPrediction(prediction("e", "digits", 0.9f)).skipReason());
-    nanos = 1_000_000_000L;
+    millis = 1000;
     assertEquals(Trigger.SAMPLED, policy.onPrediction(prediction("f", "digits", 0.9f)).trigger());
     assertEquals(Map.of(Trigger.LOW_CONFIDENCE, 2L, Trigger.SAMPLED, 2L), policy.sampledCounts());
   }
@@ -89,7 +93,7 @@ class SamplingPolicyTest {
     assertEquals(SkipReason.CORRECT, policy.onOutcome(outcome("b", 3, 3)).skipReason());
     assertEquals(Trigger.WRONG, policy.onOutcome(outcome("c", 3, 4)).trigger());
     assertEquals(SkipReason.ALREADY_EXPLAINED, policy.onOutcome(outcome("c", 3, 4)).skipReason());
-    SamplingPolicy off = new SamplingPolicy(new SamplingPolicy.Config(1, 1, 0, false, false, 10), "digits", () -> 0L);
+    SamplingPolicy off = new SamplingPolicy(new SamplingPolicy.Config(1, 1, 0, false, false, 10), "digits");
     assertEquals(SkipReason.RULE_OFF, off.onOutcome(outcome("c", 3, 4)).skipReason());
     off.onDrift(drift("ks", DriftReport.State.ALARM));
     off.onPrediction(prediction("x", "digits", 0.9f));
@@ -118,19 +122,35 @@ class SamplingPolicyTest {
 
   @Test
   void theBucketRefillsAtItsRateUpToItsCapacity() {
-    TokenBucket b = new TokenBucket(2, 3, () -> nanos);
-    assertTrue(b.tryTake());
-    assertTrue(b.tryTake());
-    assertTrue(b.tryTake());
-    assertFalse(b.tryTake());
-    nanos = 10_000_000_000L; // 10 s later: 20 tokens' worth, capped at 3
+    TokenBucket b = new TokenBucket(2, 3);
+    long t = 5_000_000_000L;
+    assertTrue(b.tryTake(t));
+    assertTrue(b.tryTake(t));
+    assertTrue(b.tryTake(t));
+    assertFalse(b.tryTake(t));
+    t += 10_000_000_000L; // 10 s later: 20 tokens' worth, capped at 3
     int taken = 0;
-    while (b.tryTake()) {
+    while (b.tryTake(t)) {
       taken++;
     }
     assertEquals(3, taken);
-    nanos += 500_000_000L;
-    assertTrue(b.tryTake());
-    assertFalse(b.tryTake());
+    t += 500_000_000L;
+    assertTrue(b.tryTake(t));
+    assertFalse(b.tryTake(t));
+    // time going backwards (out-of-order partitions) adds nothing
+    assertFalse(b.tryTake(t - 2_000_000_000L));
+    assertFalse(b.tryTake(t + 100_000_000L));
+    assertTrue(b.tryTake(t + 500_000_000L));
+  }
+
+  @Test
+  void theRateCountsPredictionTimeSoABacklogIsSampledLikeLiveTraffic() {
+    // 10 s of traffic at 100/s read in one burst (a replay): the same 20 + 2 per second are chosen
+    SamplingPolicy policy = policy(2, 20, 0);
+    int explained = 0;
+    for (int i = 0; i < 1000; i++) {
+      explained += policy.onPrediction(prediction("s" + i, "digits", 0.99f, 1_000_000L + i * 10L)).explain() ? 1 : 0;
+    }
+    assertEquals(20 + 19, explained);
   }
 }

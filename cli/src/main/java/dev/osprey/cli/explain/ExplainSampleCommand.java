@@ -19,6 +19,7 @@ import dev.osprey.explain.service.VersionRuntime;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +83,8 @@ public final class ExplainSampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     OspreyConfig cfg = common.config();
     List<Method> with;
     try {
@@ -94,7 +97,7 @@ public final class ExplainSampleCommand implements Callable<Integer> {
         spec.commandLine(), "model '" + model + "' has no version in " + registry.root()));
     Sample sample = source.file != null ? read(source.file) : find(cfg, source.id);
     if (sample == null) {
-      System.err.println("sample '" + source.id + "' not found on osprey.samples within " + timeout);
+      err.println("sample '" + source.id + "' not found on osprey.samples within " + timeout);
       return 2;
     }
     MethodSettings settings = MethodSettings.from(cfg.source());
@@ -104,18 +107,18 @@ public final class ExplainSampleCommand implements Callable<Integer> {
       SampleExplainer.Result r = explainer.explain(sample,
           new SampleExplainer.Target(sample.id(), v, label == null ? -1 : label, Trigger.REQUEST, sample.timestamp()));
       if (r.skipped() != null) {
-        System.err.println("not explained: " + r.skipped());
+        err.println("not explained: " + r.skipped());
         return 1;
       }
       for (Explanation e : r.explanations()) {
-        System.out.println(describe(e));
+        out.println(describe(e));
       }
       if (png != null && r.png() != null) {
         if (png.toAbsolutePath().getParent() != null) {
           Files.createDirectories(png.toAbsolutePath().getParent());
         }
         Files.write(png, r.png());
-        System.out.println("heatmap: " + png);
+        out.println("heatmap: " + png);
       }
     }
     return 0;

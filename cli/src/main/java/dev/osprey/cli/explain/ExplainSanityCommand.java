@@ -12,6 +12,7 @@ import dev.osprey.explain.service.MethodSettings;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
 import dev.osprey.model.runtime.ImageBatches;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -49,13 +50,15 @@ public final class ExplainSanityCommand implements Callable<Integer> {
   String methods;
 
   @Option(names = "--out", defaultValue = "sanity", description = "Directory for the PNG charts (default ${DEFAULT-VALUE}).")
-  Path out;
+  Path outDir;
 
   @Option(names = "--seed", defaultValue = "17", description = "Randomization seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Override
   public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     OspreyConfig cfg = common.config();
     List<Method> with;
     try {
@@ -78,12 +81,12 @@ public final class ExplainSanityCommand implements Callable<Integer> {
     for (int i = 0; i < n; i++) {
       x[i] = Arrays.copyOfRange(flat, i * size, (i + 1) * size);
     }
-    System.err.printf("sanity check of %s:%d on %d images of %s (%s)...%n", model, v, n, data, methods);
+    err.printf("sanity check of %s:%d on %d images of %s (%s)...%n", model, v, n, data, methods);
     try (DjlNetwork twin = DjlNetwork.load(mv)) {
       SanityRun.Result r = SanityRun.run(twin, mv.manifest().input(), MethodSettings.from(cfg.source()), with, x, seed);
-      System.out.println(r.toMarkdown());
-      for (Path p : SanityRun.writeCharts(r, out)) {
-        System.out.println("chart: " + p);
+      out.println(r.toMarkdown());
+      for (Path p : SanityRun.writeCharts(r, outDir)) {
+        out.println("chart: " + p);
       }
     }
     return 0;

@@ -58,7 +58,12 @@ public final class VersionRuntime implements AutoCloseable {
     float[][] background = {MethodSettings.black(input)};
     for (Method m : Method.values()) {
       if (!m.needsGradients() || twin != null) {
-        explainers.put(m, settings.explainer(m, input, twin, served, background));
+        try {
+          explainers.put(m, settings.explainer(m, input, twin, served, background));
+        } catch (IllegalArgumentException e) {
+          // e.g. SHAP's patches do not fit a tiny input: the other methods still run
+          LOG.warn("{} cannot explain {}: {}", m, manifest.ref(), e.getMessage());
+        }
       }
     }
   }

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  *   <li>{@code osprey_explain_sampled_total{reason}}: predictions (and outcomes) chosen, by trigger;
  *   <li>{@code osprey_explain_skipped_total{reason}}: not explained, by reason;
  *   <li>{@code osprey_explain_lag_seconds}: prediction timestamp to explanation written (histogram);
- *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting}: the join's buffers.
+ *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting_predictions}: the join's buffers.
  * </ul>
  *
  * Thread-safe.

@@ -83,6 +83,9 @@ public final class ExplainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    // one PyTorch thread: the service runs beside inference on few cores (before DJL's engine loads)
+    System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
     Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
     if (createTopics) {
       try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.service.Health;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -18,19 +17,14 @@ import java.net.http.HttpResponse;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import dev.osprey.core.event.Explanation;
-import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
-import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
 import dev.osprey.explain.PublishedDigits;
 import dev.osprey.explain.TrainedDigits;
 import dev.osprey.explain.sampling.SamplingPolicy;
-import dev.osprey.model.Softmax;
 import dev.osprey.model.registry.ModelRegistry;
-import dev.osprey.model.runtime.OnnxPredictor;
-import dev.osprey.model.runtime.OrtConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +40,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -76,7 +67,7 @@ class ExplainServiceIT {
     ModelRegistry registry = new ModelRegistry(tmp.resolve("registry"));
     int v1 = PublishedDigits.publish(registry, tmp).manifest().version();
     int v2 = PublishedDigits.publish(registry, tmp).manifest().version();
-    activate(topics, v1);
+    DigitTraffic.activate(kafka.clientProperties(), topics, v1);
 
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ExplainConfig config = ExplainConfig.of(PublishedDigits.NAME)
@@ -91,46 +82,13 @@ class ExplainServiceIT {
       assertEquals(Health.Status.READY, service.health().status());
 
       // the traffic: samples, then the fixture model's predictions (v1 for the first half, v2 after the swap)
-      ImageDataset test = TrainedDigits.test();
-      Map<String, Integer> versionOf = new HashMap<>();
-      Set<String> lowConfidence = new HashSet<>();
-      long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
-      try (OnnxPredictor int8 = OnnxPredictor.openCpu(TrainedDigits.int8(), OrtConfig.cpu(1));
-          Producer<String, Sample> samples = new KafkaProducer<>(kafka.clientProperties(),
-              topics.samples().keySerde().serializer(), topics.samples().valueSerde().serializer());
-          Producer<String, Prediction> predictions = new KafkaProducer<>(kafka.clientProperties(),
-              topics.predictions().keySerde().serializer(), topics.predictions().valueSerde().serializer())) {
-        float[][] x = TrainedDigits.testInputs(0, SAMPLES);
-        for (int i = 0; i < SAMPLES; i++) {
-          String id = "s-" + i;
-          samples.send(new ProducerRecord<>(topics.samples().name(), id,
-              new Sample(Sample.SCHEMA_VERSION, id, System.currentTimeMillis(), Tensor.ofUint8(test.image(i), 1, 28, 28),
-                  null, null)));
-        }
-        samples.flush();
-        for (int i = 0; i < SAMPLES; i++) {
-          if (i == SAMPLES / 2) {
-            predictions.flush();
-            activate(topics, v2);
-            await().atMost(Duration.ofSeconds(60))
-                .until(() -> service.serving().map(s -> s.ref().version()).orElse(0) == v2);
-          }
-          int version = i < SAMPLES / 2 ? v1 : v2;
-          float[] prob = Softmax.of(int8.predict(x[i], 1).logits(0));
-          int label = Softmax.argmax(prob);
-          String id = "s-" + i;
-          versionOf.put(id, version);
-          if (prob[label] < 0.6f) {
-            lowConfidence.add(id);
-          }
-          long now = System.currentTimeMillis();
-          span[0] = Math.min(span[0], now);
-          span[1] = Math.max(span[1], now);
-          predictions.send(new ProducerRecord<>(topics.predictions().name(), id, new Prediction(
-              Prediction.SCHEMA_VERSION, id, PublishedDigits.NAME, version, label, Integer.toString(label), prob[label],
-              List.of(), null, "onnx-cpu", "int8", 0L, now)));
-        }
-      }
+      DigitTraffic.Produced traffic = DigitTraffic.replay(kafka.clientProperties(), topics, SAMPLES, v1, v2, () -> {
+        DigitTraffic.activate(kafka.clientProperties(), topics, v2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> service.serving().map(s -> s.ref().version()).orElse(0) == v2);
+      }, 0.6f);
+      Map<String, Integer> versionOf = traffic.versionOf();
+      Set<String> lowConfidence = traffic.lowConfidence();
+      long[] span = {traffic.firstTimestamp(), traffic.lastTimestamp()};
 
       // every prediction decided, every chosen one explained
 
@@ -210,14 +168,6 @@ class ExplainServiceIT {
         "osprey_explain_completeness_residual", "osprey_explain_sampled_total", "osprey_explain_skipped_total",
         "osprey_explain_lag_seconds_bucket", "osprey_explain_model_info")) {
       assertTrue(metrics.contains(name), name + " missing from /metrics");
-    }
-  }
-
-  private static void activate(Topics topics, int version) throws Exception {
-    try (Producer<String, ModelActivation> p = new KafkaProducer<>(kafka.clientProperties(),
-        topics.models().keySerde().serializer(), topics.models().valueSerde().serializer())) {
-      p.send(new ProducerRecord<>(topics.models().name(), PublishedDigits.NAME,
-          ModelActivation.of(PublishedDigits.NAME, version, System.currentTimeMillis(), "it", "test"))).get();
     }
   }
 

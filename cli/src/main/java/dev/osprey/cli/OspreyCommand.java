@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       dev.osprey.cli.ingest.IngestCommand.class,
       dev.osprey.cli.inference.InferenceCommand.class,
       dev.osprey.cli.monitor.MonitorCommand.class,
+      dev.osprey.cli.explain.ExplainCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
       dev.osprey.cli.train.TrainCommand.class,

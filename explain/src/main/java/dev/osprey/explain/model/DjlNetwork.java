@@ -22,7 +22,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fp32 DJL (PyTorch engine) network of a model version — the differentiable twin of the
@@ -47,6 +50,7 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
   private static final ReentrantLock COLLECTOR_LOCK = new ReentrantLock();
   private static final int MAX_SCORE_BATCH = 256;
   private static final ModelRuntime RUNTIME = new ModelRuntime("pytorch", "fp32");
+  private static final Logger LOG = LoggerFactory.getLogger(DjlNetwork.class);
 
   private final NetworkSpec spec;
   private final Block block;
@@ -58,6 +62,7 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
   private final int camSplit;
   private final ImageShape shape;
   private final long[] batchShape;
+  private Boolean batchedExact;
 
   private DjlNetwork(NetworkSpec spec, Block block, NDManager parent, AutoCloseable owner) {
     DjlOfflineGuard.requireActive();
@@ -91,9 +96,9 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
     return new DjlNetwork(spec, block, parent, null);
   }
 
-  /** Wraps a loaded model directory; closing this closes it. */
-  public static DjlNetwork of(dev.osprey.model.runtime.DjlNetwork directory) {
-    return new DjlNetwork(directory.spec(), directory.block(), directory.model().getNDManager(), directory);
+  /** Wraps a loaded network (trained directory or registry version); closing this closes it. */
+  public static DjlNetwork of(dev.osprey.model.runtime.DjlNetwork network) {
+    return new DjlNetwork(network.spec(), network.block(), network.manager(), network);
   }
 
   /**
@@ -182,34 +187,82 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
   /**
    * {@inheritDoc}
    *
-   * <p>One backward pass per sample: with the PyTorch 2.7.1 CPU build DJL 0.35.1 ships, a
-   * convolution's gradient with respect to its input is wrong for batches of more than one
-   * sample (PyTorch then picks its oneDNN kernel, whose backward-data result differs from the
-   * exact value on this build; a single sample takes the reference kernel and is exact, see
-   * {@code DjlNetworkTest}). The forward passes still batch.
+   * <p>Batched (one backward pass for the whole batch) when this process computes batched
+   * convolution input gradients correctly, else one backward pass per sample. The PyTorch 2.7.1
+   * CPU build DJL 0.35.1 ships gets them wrong on AVX-512 machines: its oneDNN AVX-512
+   * backward-data kernel, which PyTorch picks for batches of more than one sample, returns wrong
+   * input gradients for a convolution with 8 output channels (16 are right; the cnn-student's
+   * first conv has 8). Capping oneDNN at AVX2 ({@code ONEDNN_MAX_CPU_ISA=AVX2} in the environment
+   * before the JVM starts) makes them exact. {@link #batchedGradientsExact()} checks which case
+   * holds once per instance, so a wrong engine costs speed, never correctness.
    */
   @Override
   public InputGradients inputGradients(float[][] inputs, int[] targets, OutputKind output) {
     checkBatch(inputs, targets);
+    if (inputs.length == 1 || batchedGradientsExact()) {
+      return inputGradientsOf(inputs, targets, output);
+    }
     float[][] outputs = new float[inputs.length][];
     float[][] grads = new float[inputs.length][];
-    COLLECTOR_LOCK.lock();
-    try {
-      for (int i = 0; i < inputs.length; i++) {
-        try (NDManager m = manager.newSubManager()) {
-          ParameterStore ps = new ParameterStore(m, false);
-          NDArray x = batch(m, inputs, i, 1);
-          x.setRequiresGradient(true);
-          NDArray out;
-          try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-            out = select(rest(ps, run(featureLayers, 0, featureLayers.size(), ps, x)), output);
-            gc.backward(out.get(0, targets[i]));
-          }
-          outputs[i] = out.toFloatArray();
-          grads[i] = x.getGradient().toFloatArray();
+    for (int i = 0; i < inputs.length; i++) {
+      InputGradients one = inputGradientsOf(new float[][] {inputs[i]}, new int[] {targets[i]}, output);
+      outputs[i] = one.outputs()[0];
+      grads[i] = one.gradients()[0];
+    }
+    return new InputGradients(outputs, grads);
+  }
+
+  /**
+   * Whether one backward pass over a batch gives the same input gradients as one pass per sample
+   * on this engine (checked once, on two fixed pseudo-random inputs, relative tolerance 1e-4).
+   */
+  public synchronized boolean batchedGradientsExact() {
+    if (batchedExact == null) {
+      float[][] probe = new float[2][shape.size()];
+      Random rnd = new Random(17);
+      for (float[] row : probe) {
+        for (int i = 0; i < row.length; i++) {
+          row[i] = (float) rnd.nextGaussian();
         }
       }
-      return new InputGradients(outputs, grads);
+      int[] targets = {0, classes() - 1};
+      float[][] batched = inputGradientsOf(probe, targets, OutputKind.LOGIT).gradients();
+      boolean exact = true;
+      for (int i = 0; i < probe.length && exact; i++) {
+        float[] single = inputGradientsOf(new float[][] {probe[i]}, new int[] {targets[i]}, OutputKind.LOGIT).gradients()[0];
+        float scale = 0;
+        for (float v : single) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int j = 0; j < single.length && exact; j++) {
+          exact = Math.abs(single[j] - batched[i][j]) <= 1e-4f * scale + 1e-9f;
+        }
+      }
+      batchedExact = exact;
+      if (!exact) {
+        LOG.warn("this PyTorch build computes wrong batched convolution input gradients for {} (oneDNN AVX-512 "
+            + "backward-data); gradients of {} run one sample at a time. Start the JVM with ONEDNN_MAX_CPU_ISA=AVX2 "
+            + "in the environment to batch them (bin/osprey does for explain)", spec.name(), spec.name());
+      }
+    }
+    return batchedExact;
+  }
+
+  /** One forward and one backward pass over the whole batch; the target outputs are summed, so sample i's gradient is its own. */
+  private InputGradients inputGradientsOf(float[][] inputs, int[] targets, OutputKind output) {
+    COLLECTOR_LOCK.lock();
+    try (NDManager m = manager.newSubManager()) {
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = batch(m, inputs, 0, inputs.length);
+      x.setRequiresGradient(true);
+      NDArray out;
+      try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+        out = select(rest(ps, run(featureLayers, 0, featureLayers.size(), ps, x)), output);
+        gc.backward(out.mul(oneHot(m, targets)).sum());
+      }
+      int n = inputs.length;
+      return new InputGradients(split(out.toFloatArray(), n, spec.classes(), null, 0),
+          split(x.getGradient().toFloatArray(), n, shape.size(), null, 0));
     } catch (RuntimeException e) {
       throw evaluationFailure(e);
     } finally {

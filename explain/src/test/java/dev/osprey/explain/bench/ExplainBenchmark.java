@@ -11,6 +11,7 @@ import dev.osprey.explain.saliency.Occlusion;
 import dev.osprey.explain.saliency.SmoothGrad;
 import dev.osprey.explain.saliency.VanillaGradient;
 import dev.osprey.explain.shap.KernelShap;
+import dev.osprey.explain.service.MethodSettings;
 import dev.osprey.explain.shap.PatchGrid;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
@@ -50,6 +51,12 @@ public final class ExplainBenchmark {
       methods.put("occlusion 4x4/4 (int8)", new Occlusion(served, new Occlusion.Params(4, 4, black)));
       methods.put("kernelshap 49 patches, 512 coalitions, 8 background (int8)", new KernelShap(served,
           TrainedDigits.trainInputs(0, 8), new KernelShap.Params(PatchGrid.ofPatchSize(twin.inputShape(), 4, 4), 512, 0)));
+      // cost is linear in the background rows: 2 samples, and the service's default (the black image alone)
+      methods.put("kernelshap 49 patches, 512 coalitions, 2 background (int8)", new KernelShap(served,
+          TrainedDigits.trainInputs(0, 2), new KernelShap.Params(PatchGrid.ofPatchSize(twin.inputShape(), 4, 4), 512, 0)));
+      methods.put("kernelshap 49 patches, 512 coalitions, black background (int8)", new KernelShap(served,
+          new float[][] {MethodSettings.black(TrainedDigits.INPUT)},
+          new KernelShap.Params(PatchGrid.ofPatchSize(twin.inputShape(), 4, 4), 512, 0)));
       int[] targets = new int[samples];
       float[][] p = twin.scores(x);
       for (int i = 0; i < samples; i++) {

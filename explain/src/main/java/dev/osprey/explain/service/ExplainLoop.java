@@ -1,0 +1,279 @@
+package dev.osprey.explain.service;
+
+import dev.osprey.core.event.DriftReport;
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.Explanation;
+import dev.osprey.core.event.InvalidEventException;
+import dev.osprey.core.event.Outcome;
+import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.RejectReason;
+import dev.osprey.core.event.Sample;
+import dev.osprey.core.service.ClientThreadWork;
+import dev.osprey.core.topic.Topics;
+import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.SamplingPolicy;
+import dev.osprey.explain.sampling.SkipReason;
+import dev.osprey.explain.sampling.Trigger;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The explain service's one worker thread: reads samples, predictions, outcomes and drift reports
+ * with one consumer (in the service's group), applies the sampling policy, joins the chosen
+ * predictions with their samples, explains them with the exact version that predicted them, writes
+ * the {@link Explanation}s (idempotent producer; at-least-once: offsets are committed after the
+ * explanations of a poll were acknowledged) and the heatmaps, and serves on-demand requests between
+ * polls. Everything that touches a model runs on this thread, so no model is shared across threads.
+ *
+ * <p>Explaining is slower than predicting, which is why the policy bounds the rate; if the chosen
+ * rate still exceeds what the machine explains, the consumer falls behind (Kafka is the buffer, no
+ * memory grows) and {@code osprey_explain_lag_seconds} shows it.
+ */
+public final class ExplainLoop extends ClientThreadWork {
+  private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  /** An on-demand request queued for the worker. */
+  private record Request(Sample sample, int version, List<Method> methods, CompletableFuture<SampleExplainer.Result> done) {}
+
+  /** A chosen prediction (or wrong outcome) waiting for its sample. */
+  private record Work(SampleExplainer.Target target) {}
+
+  private final Topics topics;
+  private final EventCodec codec = new EventCodec();
+  private final Consumer<String, byte[]> consumer;
+  private final Producer<String, Explanation> producer;
+  private final SamplingPolicy policy;
+  private final SampleJoin<Work> join;
+  private final SampleExplainer explainer;
+  private final VersionCache versions;
+  private final ExplanationStore store;
+  private final HeatmapStore heatmaps;
+  private final ExplainMetrics metrics;
+  private final IntSupplier servingVersion;
+  private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
+  private int lastServing;
+  private volatile int samplesHeld;
+  private volatile int waiting;
+
+  /**
+   * @param consumer raw values (decoded here, so a bad record is skipped, not fatal); closed by the loop
+   * @param producer of explanations; closed by the loop
+   * @param heatmaps where PNGs go, or null
+   * @param servingVersion the version the model follower serves now (0 when none): opened ahead of its predictions
+   */
+  public ExplainLoop(Topics topics, Consumer<String, byte[]> consumer, Producer<String, Explanation> producer,
+      SamplingPolicy policy, int sampleBuffer, int waitingBuffer, SampleExplainer explainer, VersionCache versions,
+      ExplanationStore store, HeatmapStore heatmaps, ExplainMetrics metrics, IntSupplier servingVersion) {
+    super(LOG);
+    this.topics = topics;
+    this.consumer = consumer;
+    this.producer = producer;
+    this.policy = policy;
+    this.explainer = explainer;
+    this.versions = versions;
+    this.store = store;
+    this.heatmaps = heatmaps;
+    this.metrics = metrics;
+    this.servingVersion = servingVersion;
+    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING));
+    metrics.joinGauges(this::samplesHeld, this::waiting);
+  }
+
+  private int samplesHeld() {
+    return samplesHeld;
+  }
+
+  private int waiting() {
+    return waiting;
+  }
+
+  @Override
+  protected void work() {
+    consumer.subscribe(List.of(topics.drift().name(), topics.samples().name(), topics.predictions().name(),
+        topics.outcomes().name()));
+    while (running()) {
+      openServingVersion();
+      handle(consumer.poll(POLL));
+      serveRequests();
+    }
+  }
+
+  @Override
+  protected Consumer<?, ?> consumer() {
+    return consumer;
+  }
+
+  @Override
+  protected void cleanup() {
+    failPending();
+    try {
+      consumer.close(Duration.ofSeconds(5));
+    } finally {
+      try {
+        producer.close(Duration.ofSeconds(5));
+      } finally {
+        versions.close();
+      }
+    }
+  }
+
+  /**
+   * Queues an on-demand explanation for the worker thread.
+   *
+   * @param version the version to explain with, or 0 for the serving one
+   * @return completes with the result; fails if the queue is full or the loop stops
+   */
+  public CompletableFuture<SampleExplainer.Result> request(Sample sample, int version, List<Method> methods) {
+    CompletableFuture<SampleExplainer.Result> done = new CompletableFuture<>();
+    if (!isRunning()) {
+      done.completeExceptionally(new IllegalStateException("the explain loop is not running"));
+    } else if (!requests.offer(new Request(sample, version, methods, done))) {
+      done.completeExceptionally(new IllegalStateException("too many explanations queued; try again"));
+    }
+    return done;
+  }
+
+  private void openServingVersion() {
+    int v = servingVersion.getAsInt();
+    if (v > 0 && v != lastServing) {
+      lastServing = v;
+      versions.retry(v);
+      versions.get(v); // opened now, before its predictions arrive
+    }
+  }
+
+  private void handle(ConsumerRecords<String, byte[]> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    for (ConsumerRecord<String, byte[]> r : records.records(topics.drift().name())) {
+      DriftReport d = decode(r, () -> codec.decodeDriftReport(r.value()));
+      if (d != null) {
+        policy.onDrift(d);
+      }
+    }
+    for (ConsumerRecord<String, byte[]> r : records.records(topics.samples().name())) {
+      Sample s = decode(r, () -> codec.decodeSample(r.value()));
+      if (s != null) {
+        for (SampleJoin.Joined<Work> j : join.offerSample(s)) {
+          explain(j.sample(), j.work().target());
+        }
+      }
+    }
+    for (ConsumerRecord<String, byte[]> r : records.records(topics.predictions().name())) {
+      Prediction p = decode(r, () -> codec.decodePrediction(r.value()));
+      if (p != null) {
+        SamplingPolicy.Decision d = policy.onPrediction(p);
+        choose(d, new SampleExplainer.Target(p.sampleId(), p.modelVersion(), p.label(), d.trigger(), p.timestamp()));
+      }
+    }
+    for (ConsumerRecord<String, byte[]> r : records.records(topics.outcomes().name())) {
+      Outcome o = decode(r, () -> codec.decodeOutcome(r.value()));
+      if (o != null) {
+        SamplingPolicy.Decision d = policy.onOutcome(o);
+        choose(d, new SampleExplainer.Target(o.sampleId(), o.modelVersion(), o.predicted(), d.trigger(),
+            o.predictionTimestamp()));
+      }
+    }
+    samplesHeld = join.samplesHeld();
+    waiting = join.waiting();
+    producer.flush();
+    consumer.commitSync();
+  }
+
+  private void choose(SamplingPolicy.Decision d, SampleExplainer.Target target) {
+    if (!d.explain()) {
+      if (d.skipReason() != SkipReason.OTHER_MODEL) {
+        metrics.skipped(d.skipReason());
+      }
+      return;
+    }
+    metrics.sampled(d.trigger());
+    SampleJoin.Joined<Work> j = join.offerWork(target.sampleId(), new Work(target));
+    if (j != null) {
+      explain(j.sample(), target);
+    }
+  }
+
+  private void explain(Sample sample, SampleExplainer.Target target) {
+    SampleExplainer.Result result = explainer.explain(sample, target);
+    if (result.skipped() != null) {
+      metrics.skipped(result.skipped());
+      return;
+    }
+    publish(sample.id(), result);
+    long now = System.currentTimeMillis();
+    metrics.lag(target.predictionTimestamp(), now);
+  }
+
+  private void publish(String sampleId, SampleExplainer.Result result) {
+    for (Explanation e : result.explanations()) {
+      producer.send(new ProducerRecord<>(topics.explanations().name(), sampleId, e), (meta, ex) -> {
+        if (ex != null) {
+          LOG.warn("explanation of {} ({}) not written: {}", sampleId, e.method(), ex.toString());
+        }
+      });
+    }
+    store.put(sampleId, new ExplanationStore.Entry(result.explanations(), result.png()));
+    if (heatmaps != null && result.png() != null) {
+      heatmaps.write(sampleId, result.png());
+    }
+  }
+
+  private void serveRequests() {
+    Request q;
+    while ((q = requests.poll()) != null) {
+      try {
+        int version = q.version() > 0 ? q.version() : servingVersion.getAsInt();
+        if (version <= 0) {
+          q.done().complete(SampleExplainer.Result.skip(SkipReason.VERSION_UNAVAILABLE));
+          continue;
+        }
+        SampleExplainer.Result r = explainer.explain(q.sample(),
+            new SampleExplainer.Target(q.sample().id(), version, -1, Trigger.REQUEST, q.sample().timestamp()), q.methods());
+        if (r.skipped() == null) {
+          store.put(q.sample().id(), new ExplanationStore.Entry(r.explanations(), r.png()));
+        }
+        q.done().complete(r);
+      } catch (RuntimeException e) {
+        q.done().completeExceptionally(e);
+      }
+    }
+  }
+
+  private void failPending() {
+    Request q;
+    while ((q = requests.poll()) != null) {
+      q.done().completeExceptionally(new IllegalStateException("the explain loop stopped"));
+    }
+  }
+
+  private interface Decoder<T> {
+    T decode() throws InvalidEventException;
+  }
+
+  private <T> T decode(ConsumerRecord<String, byte[]> r, Decoder<T> d) {
+    try {
+      if (r.value() == null) {
+        throw new InvalidEventException(RejectReason.INVALID_FIELD, "null value");
+      }
+      return d.decode();
+    } catch (InvalidEventException | RuntimeException e) {
+      LOG.warn("skipping {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+      metrics.skipped(SkipReason.INVALID_EVENT);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package dev.osprey.explain.service;
+
+import dev.osprey.core.config.ConfigSource;
+import dev.osprey.explain.Explainer;
+import dev.osprey.explain.ImageShape;
+import dev.osprey.explain.Method;
+import dev.osprey.explain.model.GradientModel;
+import dev.osprey.explain.model.OutputKind;
+import dev.osprey.explain.model.ScoreFunction;
+import dev.osprey.explain.saliency.Baseline;
+import dev.osprey.explain.saliency.GradCam;
+import dev.osprey.explain.saliency.IntegratedGradients;
+import dev.osprey.explain.saliency.Occlusion;
+import dev.osprey.explain.saliency.SmoothGrad;
+import dev.osprey.explain.saliency.VanillaGradient;
+import dev.osprey.explain.shap.KernelShap;
+import dev.osprey.explain.shap.PatchGrid;
+import dev.osprey.model.InputSpec;
+
+/**
+ * The methods' parameters in the service and the command line, and how explainers are built from
+ * them for one model version.
+ *
+ * @param igSteps Integrated Gradients steps (midpoint rule, black baseline), >= 1
+ * @param smoothGradSamples SmoothGrad noisy copies, >= 1
+ * @param smoothGradNoise SmoothGrad sigma as a fraction of the input's range, >= 0
+ * @param occlusionPatch occlusion window side, >= 1
+ * @param occlusionStride occlusion stride, >= 1
+ * @param shapPatch KernelSHAP patch side (28 / 4 = a 7x7 grid of 49 patches), >= 1
+ * @param shapCoalitions KernelSHAP coalition budget, >= 2
+ * @param seed seed of the random methods
+ */
+public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGradNoise, int occlusionPatch,
+    int occlusionStride, int shapPatch, int shapCoalitions, long seed) {
+
+  /** @throws IllegalArgumentException naming the field and value */
+  public MethodSettings {
+    ExplainConfig.requireAtLeast("igSteps", igSteps, 1);
+    ExplainConfig.requireAtLeast("smoothGradSamples", smoothGradSamples, 1);
+    if (!(smoothGradNoise >= 0)) {
+      throw new IllegalArgumentException("smoothGradNoise must be >= 0, got " + smoothGradNoise);
+    }
+    ExplainConfig.requireAtLeast("occlusionPatch", occlusionPatch, 1);
+    ExplainConfig.requireAtLeast("occlusionStride", occlusionStride, 1);
+    ExplainConfig.requireAtLeast("shapPatch", shapPatch, 1);
+    ExplainConfig.requireAtLeast("shapCoalitions", shapCoalitions, 2);
+  }
+
+  /** IG 32 steps, SmoothGrad 16 x 0.15, occlusion 4/4, KernelSHAP 4x4 patches and 512 coalitions, seed 0. */
+  public static MethodSettings defaults() {
+    return new MethodSettings(32, 16, 0.15, 4, 4, 4, 512, 0);
+  }
+
+  public static MethodSettings from(ConfigSource s) {
+    MethodSettings d = defaults();
+    String noise = s.get("explain.smoothgrad.noise").orElse(null);
+    return new MethodSettings(
+        s.getInt("explain.ig.steps", d.igSteps()),
+        s.getInt("explain.smoothgrad.samples", d.smoothGradSamples()),
+        noise == null || noise.isBlank() ? d.smoothGradNoise() : parse("explain.smoothgrad.noise", noise),
+        s.getInt("explain.occlusion.patch", d.occlusionPatch()),
+        s.getInt("explain.occlusion.stride", d.occlusionStride()),
+        s.getInt("explain.shap.patch", d.shapPatch()),
+        s.getInt("explain.shap.coalitions", d.shapCoalitions()),
+        s.getLong("explain.seed", d.seed()));
+  }
+
+  private static double parse(String key, String v) {
+    try {
+      return Double.parseDouble(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("config '" + key + "' must be a number, got '" + v + "'");
+    }
+  }
+
+  /** The normalized black image (what "absent" means for occlusion, IG's baseline and SHAP's background). */
+  public static float[] black(InputSpec input) {
+    float[] raw = new float[input.size()];
+    float[] out = new float[raw.length];
+    input.normalize(raw, out, 0);
+    return out;
+  }
+
+  /** KernelSHAP's patch grid for this input. */
+  public PatchGrid shapGrid(InputSpec input) {
+    return PatchGrid.ofPatchSize(ImageShape.of(input.shape()), shapPatch, shapPatch);
+  }
+
+  /**
+   * One explainer for {@code method}.
+   *
+   * @param twin the differentiable fp32 network, or null when the version has none (imported ONNX)
+   * @param served the served graph as a black box
+   * @param background KernelSHAP's background rows (the service uses the black image alone: an
+   *     absent patch is black, as for occlusion; cost is linear in the rows)
+   * @throws UnsupportedOperationException if a gradient method is asked for without a twin
+   */
+  public Explainer explainer(Method method, InputSpec input, GradientModel twin, ScoreFunction served,
+      float[][] background) {
+    if (method.needsGradients() && twin == null) {
+      throw new UnsupportedOperationException(method + " needs the fp32 network, which this version does not have");
+    }
+    return switch (method) {
+      case GRADIENT -> new VanillaGradient(twin, new VanillaGradient.Params(OutputKind.PROBABILITY));
+      case SMOOTHGRAD -> new SmoothGrad(twin,
+          new SmoothGrad.Params(smoothGradSamples, smoothGradNoise, seed, OutputKind.PROBABILITY));
+      case INTEGRATED_GRADIENTS -> new IntegratedGradients(twin,
+          IntegratedGradients.Params.of(Baseline.black(input)).withSteps(igSteps));
+      case GRAD_CAM -> new GradCam(twin, GradCam.Params.defaults());
+      case OCCLUSION -> new Occlusion(served, new Occlusion.Params(occlusionPatch, occlusionStride, black(input)[0]));
+      case KERNEL_SHAP -> new KernelShap(served, background, new KernelShap.Params(shapGrid(input), shapCoalitions, seed));
+    };
+  }
+}

@@ -59,6 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
       demo.ensureModel();
       demo.startIngest();
       demo.startMonitor();
+      demo.startExplain();
       demo.startInference();
       var sent = demo.replay();
       var arrivals = demo.awaitArrivals(sent);

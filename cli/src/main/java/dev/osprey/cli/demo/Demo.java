@@ -9,6 +9,9 @@ import dev.osprey.core.config.ConfigSource;
 import dev.osprey.core.config.MetricsSettings;
 import dev.osprey.core.event.DriftReport;
 import dev.osprey.ingest.replay.DriftSpec;
+import dev.osprey.explain.service.ExplainConfig;
+import dev.osprey.explain.service.ExplainMetrics;
+import dev.osprey.explain.service.ExplainService;
 import dev.osprey.monitor.service.MonitorConfig;
 import dev.osprey.monitor.service.MonitorService;
 import dev.osprey.core.metrics.MetricsServer;
@@ -95,6 +98,8 @@ public final class Demo implements AutoCloseable {
   private MetricsServer ingestMetricsServer;
   private MetricsServer monitorMetricsServer;
   private MonitorService monitor;
+  private final PrometheusMeterRegistry explainMetrics = PrometheusMetrics.newRegistry("explain");
+  private ExplainService explain;
   private final Topics topics = Topics.defaults();
   private EmbeddedKafkaBroker broker;
   private IngestService ingest;
@@ -114,13 +119,13 @@ public final class Demo implements AutoCloseable {
     try (TopicAdmin admin = new TopicAdmin(clientProperties())) {
       admin.createAll(topics, 3, (short) 1);
     }
-    out.println("[1/8] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
+    out.println("[1/9] Kafka broker up on " + broker.bootstrapServers() + ", " + topics.all().size() + " topics created");
     return broker.bootstrapServers();
   }
 
   /** Step 2: the model — the registry's latest verified version, or a student trained, quantized and published now. */
   public ModelVersion ensureModel() throws Exception {
-    out.println("[2/8] model: " + MODEL + " in " + options.registryDir());
+    out.println("[2/9] model: " + MODEL + " in " + options.registryDir());
     model = new DemoModel(new ModelRegistry(options.registryDir()), datasets, out).ensure(MODEL);
     return model;
   }
@@ -135,7 +140,7 @@ public final class Demo implements AutoCloseable {
       throw new IllegalStateException("inference did not become ready within 60 s");
     }
     ServingModel serving = inference.serving().orElseThrow();
-    out.printf("[5/8] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
+    out.printf("[6/9] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
     watch = new PredictionWatch(clientProperties(), topics, out);
     watch.start();
@@ -148,7 +153,7 @@ public final class Demo implements AutoCloseable {
     ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, ingestMetrics);
     ingest.start();
     ingestMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), ingestMetrics, () -> ingest.health().live());
-    out.println("[3/8] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+    out.println("[3/9] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
         + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
   }
 
@@ -163,8 +168,35 @@ public final class Demo implements AutoCloseable {
     monitor = new MonitorService(config, topics, monitorMetrics, new ModelRegistry(options.registryDir()), clientProperties());
     monitor.start();
     monitorMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), monitorMetrics, () -> monitor.health().live());
-    out.println("[4/8] monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name() + " -> drift detectors, "
+    out.println("[4/9] monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name() + " -> drift detectors, "
         + "online accuracy -> " + topics.drift().name());
+  }
+
+  /** Where the explain service writes its PNG heatmaps: beside the registry, so they outlive the demo. */
+  public Path heatmapDir() {
+    return options.registryDir().toAbsolutePath().getParent().resolve("heatmaps");
+  }
+
+  /**
+   * Step 4b: the explain service: samples the predictions (a rate plus every low-confidence, wrong
+   * or drifted one), explains each with the version that predicted it, writes heatmaps.
+   */
+  public void startExplain() throws Exception {
+    ExplainConfig config = ExplainConfig.of(MODEL).withHttp("127.0.0.1", 0).withHeatmaps(heatmapDir(), 200);
+    explain = new ExplainService(config, topics, explainMetrics, new ModelRegistry(options.registryDir()), clientProperties());
+    explain.start();
+    out.println("[5/9] explain running: sampled " + topics.predictions().name() + " + " + topics.samples().name() + " -> "
+        + topics.explanations().name() + ", heatmaps in " + heatmapDir());
+  }
+
+  /** Explanations written so far, by method and trigger (from the explain service's meters). */
+  public Map<String, Double> explanationCounts() {
+    Map<String, Double> out = new TreeMap<>();
+    if (explain != null) {
+      explainMetrics.find(ExplainMetrics.EXPLANATIONS).counters().forEach(c ->
+          out.merge(c.getId().getTag("method") + "/" + c.getId().getTag("trigger"), c.count(), Double::sum));
+    }
+    return out;
   }
 
   /** Step 3: replay real samples with junk and labels mixed in. */
@@ -184,7 +216,7 @@ public final class Demo implements AutoCloseable {
     try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
       summary = replay.run(producer);
     }
-    out.printf("[6/8] replayed %d real samples of %s%s, %d junk records, %d labels in %.1f s%n",
+    out.printf("[7/9] replayed %d real samples of %s%s, %d junk records, %d labels in %.1f s%n",
         summary.samples(), options.dataset(), options.drift() == null ? "" : " (drift " + options.drift() + ")",
         summary.junkTotal(), summary.feedback(), summary.elapsed().toMillis() / 1000.0);
     return summary;
@@ -260,7 +292,7 @@ public final class Demo implements AutoCloseable {
     alarms.sort(java.util.Comparator.comparingLong(DriftReport::samplesSeen));
     double[] split = watch == null ? new double[] {Double.NaN, 0, Double.NaN, 0} : watch.accuracySplit(onset);
     DriftSummary d = new DriftSummary(onset, alarms, split[0], (int) split[1], split[2], (int) split[3]);
-    out.println("[7/8] monitor says:");
+    out.println("[8/9] monitor and explain say:");
     if (options.drift() == null) {
       out.printf("  no drift replayed; %d alarms (false alarms expected about once per %s predictions)%n", alarms.size(), "10,000");
     } else {
@@ -275,6 +307,7 @@ public final class Demo implements AutoCloseable {
       alarms.stream().filter(a -> a.samplesSeen() >= onset).map(DriftReport::detector).distinct()
           .forEach(det -> out.println("  in alarm: " + det));
     }
+    out.println("  explanations (method/trigger): " + explanationCounts() + "; heatmaps in " + heatmapDir());
     monitor.view().models().forEach(m -> m.versions().forEach(v -> out.printf(java.util.Locale.ROOT,
         "  %s v%d: realized accuracy (last labelled) %.4f, estimated without labels %.4f%n", m.model(), v.version(),
         v.lastN().accuracy(), v.estimatedAccuracy())));
@@ -283,7 +316,7 @@ public final class Demo implements AutoCloseable {
 
   /** Prints the report; returns true when every record arrived exactly once where it should. */
   public boolean report(ReplayProducer.Summary sent, Arrivals got) {
-    out.println("[8/8] what arrived where (read_committed):");
+    out.println("[9/9] what arrived where (read_committed):");
     out.printf("  %-22s %8s %8s%n", "topic", "sent", "arrived");
     out.printf("  %-22s %8d %8d  (%d distinct ids)%n", topics.samples().name(), sent.samples(), got.samples(),
         got.distinctSampleIds());
@@ -322,6 +355,9 @@ public final class Demo implements AutoCloseable {
     if (monitorMetricsServer != null) {
       targets.add("127.0.0.1:" + monitorMetricsServer.port());
     }
+    if (explain != null && explain.httpPort() > 0) {
+      targets.add("127.0.0.1:" + explain.httpPort());
+    }
     if (inference != null) {
       targets.add("127.0.0.1:" + inference.httpPort());
     }
@@ -330,7 +366,7 @@ public final class Demo implements AutoCloseable {
 
   /** Prometheus text of this run's metrics (ingest counters etc.). */
   public String scrape() {
-    return ingestMetrics.scrape() + inferenceMetrics.scrape() + monitorMetrics.scrape();
+    return ingestMetrics.scrape() + inferenceMetrics.scrape() + monitorMetrics.scrape() + explainMetrics.scrape();
   }
 
   /**
@@ -391,6 +427,10 @@ public final class Demo implements AutoCloseable {
     if (monitor != null) {
       monitor.close();
     }
+    if (explain != null) {
+      explain.close();
+    }
+    explainMetrics.close();
     monitorMetrics.close();
     ingestMetrics.close();
     inferenceMetrics.close();

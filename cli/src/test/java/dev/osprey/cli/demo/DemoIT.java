@@ -79,6 +79,7 @@ class DemoIT {
       assertEquals(1, model.manifest().version());
       demo.startIngest();
       demo.startMonitor();
+      demo.startExplain();
       assertEquals(model.ref(), demo.startInference().ref());
       // A real Prometheus scrapes the services while the demo runs (skipped where the binary is absent).
       prometheus = PrometheusProcess.available()
@@ -108,6 +109,11 @@ class DemoIT {
       assertTrue(flagged.isPresent(), "the monitor flags rotate:30 from sample 750: " + buf.toString(StandardCharsets.UTF_8));
       assertTrue(flagged.get().samplesSeen() - 750 <= 500, "flagged within 500 predictions: " + flagged.get());
       assertTrue(drift.accuracyAfter() < drift.accuracyBefore(), "rotation costs accuracy: " + drift);
+      assertTrue(demo.explanationCounts().values().stream().mapToDouble(Double::doubleValue).sum() > 0,
+          "explanations written: " + demo.explanationCounts());
+      try (var pngs = Files.list(demo.heatmapDir())) {
+        assertTrue(pngs.anyMatch(f -> f.toString().endsWith(".png")), "heatmaps in " + demo.heatmapDir());
+      }
       assertTrue(demo.report(sent, got), buf.toString(StandardCharsets.UTF_8));
       String metrics = demo.scrape();
       assertTrue(metrics.contains("osprey_ingest_records_validated_total"), metrics);

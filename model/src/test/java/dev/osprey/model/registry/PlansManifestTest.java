@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The manifest's {@code plans} section: exact JSON, validation against the files, old manifests unchanged. */
 class PlansManifestTest {
@@ -90,6 +93,34 @@ class PlansManifestTest {
         g.parentVersion(), g.created(), g.architecture(), g.input(), g.labels(), g.files(), g.metrics(), g.calibration(), g.lineage(),
         g.reference(), plans()));
     assertEquals("plan 'int8-mixed' names file role 'int8-mixed.onnx' that is not in files [fp32.onnx, int8.onnx]", missing.getMessage());
+  }
+
+  @Test
+  void theRegistryPublishesPlansAndVerifiesEveryPlanFile(@TempDir Path dir) throws Exception {
+    ModelRegistry registry = new ModelRegistry(dir.resolve("reg"), DraftFixtures.CLOCK, codec);
+    ModelDraft.Builder draft = DraftFixtures.fullDraft(dir.resolve("src"), "digits");
+    Path mixed = DraftFixtures.file(dir.resolve("src"), "int8-mixed.onnx", 900, 4);
+    draft.setFile("int8-mixed.onnx", mixed);
+    PrecisionPlans p = plans();
+    Map<String, PrecisionPlans.Candidate> real = new java.util.TreeMap<>();
+    Map<String, String> hashes = Map.of("fp32", ModelRegistry.sha256(dir.resolve("src/model.fp32.onnx")),
+        "int8", ModelRegistry.sha256(dir.resolve("src/model.int8.onnx")), "int8-mixed", ModelRegistry.sha256(mixed));
+    p.candidates().forEach((name, c) -> real.put(name, new PrecisionPlans.Candidate(c.file(), hashes.get(name), c.description(),
+        c.opTypes(), c.fp32Nodes(), c.disabledOptimizers(), c.accuracy(), c.agreement())));
+    ModelVersion v = registry.publish(draft.optPlans(new PrecisionPlans(real, p.hosts())).build());
+    assertEquals(new PrecisionPlans(real, p.hosts()), registry.load("digits", 1).manifest().plans());
+    assertEquals(4, registry.verify("digits", 1).filesChecked());
+
+    Files.write(v.file("int8-mixed.onnx"), new byte[900]);
+    Verification broken = registry.verify("digits", 1);
+    assertEquals(List.of("file int8-mixed.onnx (role int8-mixed.onnx) has sha256 " + ModelRegistry.sha256(v.file("int8-mixed.onnx"))
+        + ", expected " + hashes.get("int8-mixed")), broken.problems());
+
+    // a plan whose file is not part of the draft is refused before anything is copied
+    IllegalArgumentException unset = assertThrows(IllegalArgumentException.class,
+        () -> DraftFixtures.fullDraft(dir.resolve("src2"), "digits").optPlans(plans()).build());
+    assertEquals("plan 'int8-mixed' names file role 'int8-mixed.onnx' that is not set (roles: [fp32.onnx, int8.onnx, params])",
+        unset.getMessage());
   }
 
   @Test

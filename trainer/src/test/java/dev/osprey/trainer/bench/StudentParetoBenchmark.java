@@ -18,7 +18,6 @@ import dev.osprey.model.plan.PrecisionPlanner;
 import dev.osprey.model.quant.CalibrationMethod;
 import dev.osprey.model.quant.QuantizationConfig;
 import dev.osprey.model.runtime.ImageBatches;
-import dev.osprey.model.runtime.PyTorchPredictor;
 import dev.osprey.trainer.Hyperparameters;
 import dev.osprey.trainer.Recipes;
 import dev.osprey.trainer.TrainedModel;
@@ -85,7 +84,7 @@ public final class StudentParetoBenchmark {
         ImageBatches.normalize(test, input, 0, test.size()), ImageBatches.labels(test, 0, test.size()), input.size());
     PrecisionPlanner planner = new PrecisionPlanner(new PrecisionPlanner.Options(64, 1, 5, 0.4, 1.03, 0.003, 0.995));
     List<Point> points = new ArrayList<>();
-    try (teacher; PyTorchPredictor teacherLogits = teacher.network().newPredictor()) {
+    try (teacher; MemoizedPredictor teacherLogits = new MemoizedPredictor(teacher.network().newPredictor())) {
       Recipes.Teacher asTeacher = new Recipes.Teacher(teacherLogits, TrainedModel.teacherIdentity(teacherDir));
       for (String arch : archs) {
         NetworkSpec spec = Architectures.byName(arch, train.classes());

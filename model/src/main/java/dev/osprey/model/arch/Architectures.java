@@ -32,6 +32,14 @@ public final class Architectures {
   /** LeCun's 784-300-100 MLP: a smaller MLP student. */
   public static final String MLP_SMALL = "mlp-300";
 
+  /**
+   * The student the demo and the retraining loop distill by default: the best point of the
+   * precision study (docs/benchmarks-precision.md) — the accuracy/throughput Pareto front at batch
+   * 64 on the study host, where its int8 plan is several times its own fp32 graph while the
+   * cnn-student's int8 loses to fp32 (its 1-channel 3x3 first conv).
+   */
+  public static final String DEFAULT_STUDENT = MLP_STUDENT;
+
   private static final List<Integer> MNIST_SHAPE = List.of(1, 28, 28);
   private static final float BN_EPS = BatchNormalization.DEFAULT_EPSILON;
 
@@ -120,6 +128,11 @@ public final class Architectures {
   public static NetworkSpec mlpSmall(int classes) {
     return new NetworkSpec(MLP_SMALL, MNIST_SHAPE, List.of(new DropoutLayer(0f)),
         List.of(new Flatten(), new Dense(300), new Relu(), new Dense(100), new Relu()), classes);
+  }
+
+  /** {@link #DEFAULT_STUDENT} for {@code classes} classes. */
+  public static NetworkSpec defaultStudent(int classes) {
+    return byName(DEFAULT_STUDENT, classes);
   }
 
   /** The students of the precision study (docs/benchmarks-precision.md), cheapest-to-serve last. */

@@ -36,9 +36,11 @@ import java.util.Map;
  * and every (architecture, plan) placed by accuracy against samples/s at batch 64 on this host.
  * Prints the table with the Pareto front and the plan {@code auto} picks per architecture.
  *
- * <p>Usage: {@code StudentParetoBenchmark DATA_DIR OUT_DIR [studentEpochs] [teacherEpochs] [arch,arch,...]}.
+ * <p>Usage: {@code StudentParetoBenchmark DATA_DIR OUT_DIR [studentEpochs] [teacherEpochs] [arch,arch,...] [trainImages]}.
  * Full MNIST when {@code DATA_DIR/mnist} holds it ({@code osprey data fetch mnist}), else the bundled
- * fixture. The teacher and each student are saved under OUT_DIR and reused by the next run.
+ * fixture; {@code trainImages} keeps only the first that many training images (the students' and the
+ * teacher-logit budget on a busy machine); accuracy is always on the whole test split. The teacher
+ * and each student are saved under OUT_DIR and reused by the next run.
  */
 public final class StudentParetoBenchmark {
   static final float TEMPERATURE = 4f;
@@ -62,11 +64,13 @@ public final class StudentParetoBenchmark {
     int studentEpochs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int teacherEpochs = args.length > 3 ? Integer.parseInt(args[3]) : 2;
     List<String> archs = args.length > 4 ? List.of(args[4].split(",")) : Architectures.students();
+    int trainImages = args.length > 5 ? Integer.parseInt(args[5]) : Integer.MAX_VALUE;
     long start = System.nanoTime();
 
     String dataset = DatasetFetcher.complete(dataDir.resolve("mnist")) ? "mnist" : "fixture";
     Datasets datasets = new Datasets(dataDir);
-    ImageDataset train = datasets.load(dataset + ":train");
+    ImageDataset fullTrain = datasets.load(dataset + ":train");
+    ImageDataset train = fullTrain.slice(0, Math.min(trainImages, fullTrain.size()));
     ImageDataset test = datasets.load(dataset + ":test");
     InputSpec input = DatasetSchema.of(test).input();
     HostProfile host = HostProfile.current();
@@ -75,7 +79,7 @@ public final class StudentParetoBenchmark {
     Hyperparameters base = Hyperparameters.defaults().withSeed(42).withLabelSmoothing(0f);
     Recipes recipes = new Recipes(true);
     Path teacherDir = out.resolve(Architectures.CNN_TEACHER);
-    TrainedModel teacher = teacher(recipes, teacherDir, train, base.withEpochs(teacherEpochs).withAugmentation(2, 0f));
+    TrainedModel teacher = teacher(recipes, teacherDir, fullTrain, base.withEpochs(teacherEpochs).withAugmentation(2, 0f));
     System.out.printf(Locale.ROOT, "teacher %s: validation accuracy %.4f (%d epochs, %.0f s)%n", teacherDir,
         teacher.record().bestValidationAccuracy(), teacher.record().history().size(), teacher.record().seconds());
 

@@ -3,6 +3,7 @@ package dev.osprey.cli.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.osprey.core.event.EventCodec;
+import dev.osprey.model.plan.HostProfile;
 import dev.osprey.model.registry.ManifestCodec;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelManifest;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code osprey models show NAME[:VERSION]}: the manifest, then a hash check of every file. */
+/** {@code osprey models show NAME[:VERSION]}: the manifest, its precision plans in short, then a hash check of every file. */
 @Command(name = "show", mixinStandardHelpOptions = true,
     description = "Print a version's manifest and verify its files' SHA-256; exits 1 if it is missing or corrupt.")
 public final class ShowModelCommand implements Callable<Integer> {
@@ -58,6 +59,7 @@ public final class ShowModelCommand implements Callable<Integer> {
       return ModelsCommand.MODEL_ERROR;
     }
     out.println(render(manifest));
+    PlanSummary.lines(manifest, HostProfile.current()).forEach(out::println);
     Verification v = reg.verify(ref.name(), version);
     if (!v.ok()) {
       out.flush();

@@ -74,7 +74,7 @@ public final class TrainCommand implements Runnable {
   static final class Student implements Callable<Integer> {
     @Mixin TrainingOptions options;
 
-    @Option(names = "--arch", defaultValue = Architectures.CNN_STUDENT, description = "architecture (default: ${DEFAULT-VALUE})", completionCandidates = ArchNames.class)
+    @Option(names = "--arch", defaultValue = Architectures.DEFAULT_STUDENT, description = "architecture (default: ${DEFAULT-VALUE})", completionCandidates = ArchNames.class)
     String arch;
 
     @Override
@@ -89,7 +89,7 @@ public final class TrainCommand implements Runnable {
   static final class Distill implements Callable<Integer> {
     @Mixin TrainingOptions options;
 
-    @Option(names = "--arch", defaultValue = Architectures.CNN_STUDENT, description = "student architecture (default: ${DEFAULT-VALUE})", completionCandidates = ArchNames.class)
+    @Option(names = "--arch", defaultValue = Architectures.DEFAULT_STUDENT, description = "student architecture (default: ${DEFAULT-VALUE})", completionCandidates = ArchNames.class)
     String arch;
 
     @Option(names = "--teacher", description = "teacher model directory (repeat to average several teachers' soft targets)")

@@ -23,6 +23,22 @@ public final class Architectures {
   public static final String CNN_STUDENT = "cnn-student";
   public static final String MLP_TEACHER = "mlp-1200";
   public static final String MLP_STUDENT = "mlp-800";
+  /** A CNN whose first layer is wider (5x5, stride 2, 16 filters): a 25-element reduction int8 kernels handle well. */
+  public static final String CNN_WIDE = "cnn-wide";
+  /** Gemm-heavy: a 4x4/stride-4 patch conv (16-element reduction, 7x7 output) feeding a dense layer that does most of the work. */
+  public static final String CNN_PATCH = "cnn-patch";
+  /** Gemm-heavy: one small conv block, then a wide dense layer. */
+  public static final String CNN_GEMM = "cnn-gemm";
+  /** LeCun's 784-300-100 MLP: a smaller MLP student. */
+  public static final String MLP_SMALL = "mlp-300";
+
+  /**
+   * The student the demo and the retraining loop distill by default: the best point of the
+   * precision study (docs/benchmarks-precision.md) — the accuracy/throughput Pareto front at batch
+   * 64 on the study host, where its int8 plan is several times its own fp32 graph while the
+   * cnn-student's int8 loses to fp32 (its 1-channel 3x3 first conv).
+   */
+  public static final String DEFAULT_STUDENT = MLP_STUDENT;
 
   private static final List<Integer> MNIST_SHAPE = List.of(1, 28, 28);
   private static final float BN_EPS = BatchNormalization.DEFAULT_EPSILON;
@@ -82,9 +98,51 @@ public final class Architectures {
         classes);
   }
 
+  /**
+   * Int8-friendly CNN: conv16 5x5/2-bn-relu (14x14), conv32-bn-relu-pool (7x7), dense128-relu. The
+   * wider first layer replaces the 1-channel 3x3 conv (a 9-element reduction that is slower as
+   * QLinearConv than in fp32) with a 25-element one at a quarter of the positions.
+   */
+  public static NetworkSpec cnnWide(int classes) {
+    return new NetworkSpec(CNN_WIDE, MNIST_SHAPE,
+        List.of(new Conv(16, 5, 2, 2), new BatchNormalization(BN_EPS), new Relu(),
+            new Conv(32, 3, 1, 1), new BatchNormalization(BN_EPS), new Relu(), new MaxPool(2, 2)),
+        List.of(new Flatten(), new Dense(128), new Relu()), classes);
+  }
+
+  /** Gemm-heavy: conv32 4x4/4-bn-relu (patches, 7x7x32), dense128-relu. About 0.2 M parameters. */
+  public static NetworkSpec cnnPatch(int classes) {
+    return new NetworkSpec(CNN_PATCH, MNIST_SHAPE,
+        List.of(new Conv(32, 4, 4, 0), new BatchNormalization(BN_EPS), new Relu()),
+        List.of(new Flatten(), new Dense(128), new Relu()), classes);
+  }
+
+  /** Gemm-heavy: conv8-bn-relu-pool (14x14x8), dense256-relu. About 0.4 M parameters. */
+  public static NetworkSpec cnnGemm(int classes) {
+    return new NetworkSpec(CNN_GEMM, MNIST_SHAPE,
+        List.of(new Conv(8, 3, 1, 1), new BatchNormalization(BN_EPS), new Relu(), new MaxPool(2, 2)),
+        List.of(new Flatten(), new Dense(256), new Relu()), classes);
+  }
+
+  /** The smaller MLP student: 784-300-100 (relu), no regularization (identity features stage, as in {@link #mlpStudent}). */
+  public static NetworkSpec mlpSmall(int classes) {
+    return new NetworkSpec(MLP_SMALL, MNIST_SHAPE, List.of(new DropoutLayer(0f)),
+        List.of(new Flatten(), new Dense(300), new Relu(), new Dense(100), new Relu()), classes);
+  }
+
+  /** {@link #DEFAULT_STUDENT} for {@code classes} classes. */
+  public static NetworkSpec defaultStudent(int classes) {
+    return byName(DEFAULT_STUDENT, classes);
+  }
+
+  /** The students of the precision study (docs/benchmarks-precision.md), cheapest-to-serve last. */
+  public static List<String> students() {
+    return List.of(CNN_STUDENT, CNN_WIDE, CNN_PATCH, CNN_GEMM, MLP_STUDENT, MLP_SMALL);
+  }
+
   /** All names {@link #byName} knows. */
   public static List<String> names() {
-    return List.of(CNN_TEACHER, CNN_STUDENT, MLP_TEACHER, MLP_STUDENT);
+    return List.of(CNN_TEACHER, CNN_STUDENT, MLP_TEACHER, MLP_STUDENT, CNN_WIDE, CNN_PATCH, CNN_GEMM, MLP_SMALL);
   }
 
   /**
@@ -98,6 +156,10 @@ public final class Architectures {
       case CNN_STUDENT -> cnnStudent(classes);
       case MLP_TEACHER -> mlpTeacher(classes);
       case MLP_STUDENT -> mlpStudent(classes);
+      case CNN_WIDE -> cnnWide(classes);
+      case CNN_PATCH -> cnnPatch(classes);
+      case CNN_GEMM -> cnnGemm(classes);
+      case MLP_SMALL -> mlpSmall(classes);
       default -> throw new IllegalArgumentException("unknown architecture '" + name + "' (known: " + names() + ")");
     };
   }

@@ -71,6 +71,10 @@ public final class PrecisionPlanner {
     this.options = options;
   }
 
+  public Options options() {
+    return options;
+  }
+
   /**
    * @param fp32 the version's fp32 graph
    * @param base quantizer settings every int8 plan starts from

@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * fields, {@code opt*} for optional ones; {@link Builder#build()} validates.
  *
  * @param files role -> source file; each is copied into the version under its own file name
+ * @param plans the precision plans section, or null; each plan's sha256 must be that of its file
  */
 public record ModelDraft(
     String name,
@@ -27,7 +28,8 @@ public record ModelDraft(
     Map<String, Double> metrics,
     String calibration,
     Lineage lineage,
-    ReferenceProfile reference) {
+    ReferenceProfile reference,
+    PrecisionPlans plans) {
 
   /** @throws IllegalArgumentException naming the field and value when one is missing or invalid */
   public ModelDraft {
@@ -69,6 +71,14 @@ public record ModelDraft(
       throw new IllegalArgumentException(
           "reference.classPrior has " + reference.classPrior().length + " classes, labels has " + labels.size());
     }
+    if (plans != null) {
+      for (Map.Entry<String, PrecisionPlans.Candidate> c : plans.candidates().entrySet()) {
+        if (!files.containsKey(c.getValue().file())) {
+          throw new IllegalArgumentException("plan '" + c.getKey() + "' names file role '" + c.getValue().file()
+              + "' that is not set (roles: " + files.keySet() + ")");
+        }
+      }
+    }
   }
 
   public static Builder builder() {
@@ -87,6 +97,7 @@ public record ModelDraft(
     private String calibration;
     private Lineage lineage;
     private ReferenceProfile reference;
+    private PrecisionPlans plans;
 
     private Builder() {}
 
@@ -145,10 +156,16 @@ public record ModelDraft(
       return this;
     }
 
+    /** The precision plans section; every plan's file must also be set with {@link #setFile}. */
+    public Builder optPlans(PrecisionPlans plans) {
+      this.plans = plans;
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the first missing or invalid field */
     public ModelDraft build() {
       return new ModelDraft(
-          name, parentVersion, architecture, input, labels, files, metrics, calibration, lineage, reference);
+          name, parentVersion, architecture, input, labels, files, metrics, calibration, lineage, reference, plans);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.osprey.model.registry;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -37,6 +38,9 @@ import java.util.TreeMap;
  * @param calibration int8 calibration method ("minmax", "percentile:99.99", "entropy"), or null
  * @param lineage how it was trained, or null for an imported model
  * @param reference output profile on reference data for drift detection, or null
+ * @param plans the precision plans stored in this version and their figures per host, or null for a
+ *     version published before plans existed (it serves {@code int8.onnx}/{@code fp32.onnx} as before);
+ *     omitted from the JSON when null, so such manifests keep their bytes
  */
 public record ModelManifest(
     int schemaVersion,
@@ -53,9 +57,18 @@ public record ModelManifest(
     Map<String, Double> metrics,
     String calibration,
     Lineage lineage,
-    ReferenceProfile reference) {
+    ReferenceProfile reference,
+    @JsonInclude(JsonInclude.Include.NON_NULL) PrecisionPlans plans) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /** A manifest without a plans section (imported models, versions published before plans existed). */
+  public ModelManifest(int schemaVersion, String name, int version, Integer parentVersion, Instant created,
+      Architecture architecture, InputSpec input, List<String> labels, Map<String, FileEntry> files,
+      Map<String, Double> metrics, String calibration, Lineage lineage, ReferenceProfile reference) {
+    this(schemaVersion, name, version, parentVersion, created, architecture, input, labels, files, metrics, calibration,
+        lineage, reference, null);
+  }
 
   /** @throws IllegalArgumentException naming the field and value when one is invalid */
   public ModelManifest {
@@ -108,6 +121,9 @@ public record ModelManifest(
           "reference.classPrior has " + reference.classPrior().length + " classes but there are "
               + labels.size() + " labels");
     }
+    if (plans != null) {
+      plans.checkAgainst(files);
+    }
   }
 
   // InputSpec holds arrays, so the generated record equality would compare them by identity.
@@ -126,7 +142,8 @@ public record ModelManifest(
         && metrics.equals(m.metrics)
         && Objects.equals(calibration, m.calibration)
         && Objects.equals(lineage, m.lineage)
-        && Objects.equals(reference, m.reference);
+        && Objects.equals(reference, m.reference)
+        && Objects.equals(plans, m.plans);
   }
 
   @Override
@@ -153,6 +170,11 @@ public record ModelManifest(
       throw new IllegalArgumentException("model " + ref() + " has no file of role '" + role + "' (has " + files.keySet() + ")");
     }
     return f;
+  }
+
+  /** Whether this version stores precision plans (versions published before them do not). */
+  public boolean hasPlans() {
+    return plans != null;
   }
 
   /** A metric by name, or NaN when absent. */

@@ -119,7 +119,7 @@ public final class ModelRegistry {
           ModelManifest manifest = new ModelManifest(
               ModelManifest.SCHEMA_VERSION, draft.name(), version, draft.parentVersion(),
               clock.instant().truncatedTo(ChronoUnit.MILLIS), draft.architecture(), draft.input(), draft.labels(),
-              entries, draft.metrics(), draft.calibration(), draft.lineage(), draft.reference());
+              entries, draft.metrics(), draft.calibration(), draft.lineage(), draft.reference(), draft.plans());
           writeDurably(staging.resolve(MANIFEST_FILE), codec.encode(manifest));
           fsyncDirectory(staging);
           Path nameDir = Files.createDirectories(root.resolve(draft.name()));

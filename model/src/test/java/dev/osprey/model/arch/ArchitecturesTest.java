@@ -3,6 +3,7 @@ package dev.osprey.model.arch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -43,6 +44,15 @@ class ArchitecturesTest {
     // Hinton's MLPs: 784*1200+1200 + 1200*1200+1200 + 12010; 784*800+800 + 800*800+800 + 8010
     assertEquals(2_395_210, Architectures.parameterCount(Architectures.mlpTeacher(10)));
     assertEquals(1_276_810, Architectures.parameterCount(Architectures.mlpStudent(10)));
+    // conv 1->16 5x5: 416, bn 32, conv 16->32: 4640, bn 64, dense 1568->128: 200832, head 1290
+    assertEquals(207_274, Architectures.parameterCount(Architectures.cnnWide(10)));
+    // conv 1->32 4x4: 544, bn 64, dense 1568->128: 200832, head 1290
+    assertEquals(202_730, Architectures.parameterCount(Architectures.cnnPatch(10)));
+    // conv 1->8: 80, bn 16, dense 1568->256: 401664, head 2570
+    assertEquals(404_330, Architectures.parameterCount(Architectures.cnnGemm(10)));
+    // 784*300+300 + 300*100+100 + 1010
+    assertEquals(266_610, Architectures.parameterCount(Architectures.mlpSmall(10)));
+    assertTrue(Architectures.names().containsAll(Architectures.students()));
   }
 
   @Test

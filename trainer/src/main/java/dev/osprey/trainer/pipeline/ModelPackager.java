@@ -6,13 +6,15 @@ import dev.osprey.model.InputSpec;
 import dev.osprey.model.onnx.OnnxExporter;
 import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.quant.CalibrationMethod;
-import dev.osprey.model.quant.QdqQuantizer;
+import dev.osprey.model.plan.PlanSection;
+import dev.osprey.model.plan.PrecisionPlan;
+import dev.osprey.model.plan.PrecisionPlanner;
 import dev.osprey.model.quant.QuantizationConfig;
-import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.Lineage;
 import dev.osprey.model.registry.ModelDraft;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.registry.PrecisionPlans;
 import dev.osprey.model.registry.ReferenceProfile;
 import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.runtime.ImageBatches;
@@ -25,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,10 +37,13 @@ import java.util.stream.Stream;
 
 /**
  * The packaging half of a model's birth ({@link ModelPipeline} calls it): export the trained DJL
- * network to an fp32 ONNX graph, quantize it to int8 QDQ on calibration samples, measure both with
- * the {@link Evaluator} on reference data (accuracy, top-1 agreement, the drift reference profile
- * of the int8 model that will be served), store the network so it can be fine-tuned or explained
- * later ({@link PublishedNetwork}), and publish the version atomically.
+ * network to an fp32 ONNX graph, build and measure its precision plans with the
+ * {@link PrecisionPlanner} (full QDQ int8 — the TensorRT form —, Gemm/MatMul-only int8, int8 with
+ * the layers that lose on this host kept in fp32; accuracy, agreement and throughput on this host),
+ * measure fp32 and full int8 with the {@link Evaluator} on reference data (accuracy, top-1
+ * agreement, the drift reference profile of the int8 model), store the network so it can be
+ * fine-tuned or explained later ({@link PublishedNetwork}), and publish the version atomically with
+ * every plan's ONNX file and the manifest's {@code plans} section.
  */
 public final class ModelPackager {
   /** Metric names written into the manifest. */
@@ -50,9 +56,17 @@ public final class ModelPackager {
   private static final int PROFILE_SAMPLE = 256;
 
   private final ModelRegistry registry;
+  private final PrecisionPlanner.Options planning;
 
+  /** A packager that plans with {@link PrecisionPlanner.Options#defaults()} (batch 64, 1 thread). */
   public ModelPackager(ModelRegistry registry) {
+    this(registry, PrecisionPlanner.Options.defaults());
+  }
+
+  /** @param planning how plans are measured (tests shorten the rounds) */
+  public ModelPackager(ModelRegistry registry, PrecisionPlanner.Options planning) {
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.planning = Objects.requireNonNull(planning, "planning");
   }
 
   /**
@@ -122,8 +136,15 @@ public final class ModelPackager {
    * @param fp32 the fp32 ONNX graph on the reference data
    * @param fp32Bytes size of the fp32 ONNX file
    * @param int8Bytes size of the int8 ONNX file
+   * @param plans the plans stored in the version, with this host's figures and choice
    */
-  public record Published(ModelVersion version, EvaluationReport int8, EvaluationReport fp32, long fp32Bytes, long int8Bytes) {
+  public record Published(ModelVersion version, EvaluationReport int8, EvaluationReport fp32, long fp32Bytes, long int8Bytes,
+      PrecisionPlans plans) {
+    /** What {@code precision=auto} serves on the host that published. */
+    public PrecisionPlans.HostFigures hostFigures() {
+      return plans.hosts().values().iterator().next();
+    }
+
     public double accuracyInt8() {
       return int8.accuracy();
     }
@@ -150,11 +171,21 @@ public final class ModelPackager {
     try {
       progress.accept("export fp32 ONNX");
       ModelProto fp32 = new OnnxExporter().export(r.network().spec(), r.network().block());
-      Path fp32File = Files.write(work.resolve(FileRoles.FP32_ONNX), fp32.toByteArray());
 
       progress.accept("quantize int8 (" + r.quantization().method().name().toLowerCase(Locale.ROOT) + ", "
-          + r.calibrationCount() + " samples)");
-      Path int8File = Files.write(work.resolve(FileRoles.INT8_ONNX), quantize(fp32, r).toByteArray());
+          + r.calibrationCount() + " samples) and plan " + planning.batchSize() + "-sample batches on this host");
+      PrecisionPlanner.Result planned = plan(fp32, r, progress);
+      Map<String, Path> planFiles = new LinkedHashMap<>();
+      Map<String, String> planHashes = new LinkedHashMap<>();
+      for (Map.Entry<String, PrecisionPlan> p : planned.plans().entrySet()) {
+        Path file = Files.write(work.resolve(p.getValue().fileName()), planned.graphs().get(p.getKey()));
+        planFiles.put(p.getKey(), file);
+        planHashes.put(p.getKey(), ModelRegistry.sha256(file));
+      }
+      PrecisionPlans plans = PlanSection.of(planned, planning, planHashes);
+      progress.accept("plans " + planned.plans().keySet() + "; auto on this host: " + planned.choice().reason());
+      Path fp32File = planFiles.get(PrecisionPlan.FP32);
+      Path int8File = planFiles.get(PrecisionPlan.INT8);
 
       progress.accept("measure on " + r.reference().name() + " (" + r.reference().size() + " samples)");
       Evaluator evaluator = new Evaluator(r.input(), BATCH);
@@ -168,8 +199,7 @@ public final class ModelPackager {
           .setName(r.name())
           .setInput(r.input())
           .setLabels(r.labels())
-          .setFile(FileRoles.FP32_ONNX, fp32File)
-          .setFile(FileRoles.INT8_ONNX, int8File)
+          .optPlans(plans)
           .optMetric(ACCURACY, int8Report.accuracy())
           .optMetric(ACCURACY_FP32, fp32Report.accuracy())
           .optMetric(AGREEMENT, int8Report.agreement())
@@ -177,6 +207,7 @@ public final class ModelPackager {
           .optCalibration(calibrationName(r.quantization(), r.calibration().name(), r.calibrationCount()))
           .optLineage(r.lineage())
           .optReference(profile);
+      plans.candidates().forEach((name, c) -> draft.setFile(c.file(), planFiles.get(name)));
       PublishedNetwork.addTo(draft, r.network(), r.trainingHyperparameters(), work);
       r.extraMetrics().forEach(draft::optMetric);
       if (r.parentVersion() != null) {
@@ -184,16 +215,20 @@ public final class ModelPackager {
       }
       progress.accept("publish " + r.name());
       ModelVersion version = registry.publish(draft.build());
-      return new Published(version, int8Report, fp32Report, Files.size(fp32File), Files.size(int8File));
+      return new Published(version, int8Report, fp32Report, Files.size(fp32File), Files.size(int8File), plans);
     } finally {
       deleteTree(work);
     }
   }
 
-  private static ModelProto quantize(ModelProto fp32, Request r) throws PredictorException {
+  private PrecisionPlanner.Result plan(ModelProto fp32, Request r, Consumer<String> progress) throws PredictorException {
     float[] calib = ImageBatches.normalize(r.calibration(), r.input(), 0, r.calibrationCount());
+    int n = r.reference().size();
+    PrecisionPlanner.Reference reference = new PrecisionPlanner.Reference(
+        ImageBatches.normalize(r.reference(), r.input(), 0, n), ImageBatches.labels(r.reference(), 0, n), r.input().size());
     try {
-      return new QdqQuantizer(r.quantization()).quantize(fp32, calib, r.calibrationCount(), step -> {}).model();
+      return new PrecisionPlanner(planning).plan(fp32, r.quantization(), calib, r.calibrationCount(), reference,
+          step -> progress.accept("plan: " + step));
     } catch (ai.onnxruntime.OrtException e) {
       throw new PredictorException("calibration run failed: " + e.getMessage(), e);
     }

@@ -3,6 +3,7 @@ package dev.osprey.trainer.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.model.plan.PrecisionPlanner;
 import dev.osprey.model.quant.CalibrationMethod;
 import dev.osprey.model.quant.QuantizationConfig;
 import dev.osprey.model.registry.Lineage;
@@ -39,6 +40,7 @@ public final class ModelPipeline {
   private final ModelRegistry registry;
   private final Datasets datasets;
   private final Consumer<String> progress;
+  private final PrecisionPlanner.Options planning;
 
   /**
    * @param registry where {@link Plan#optPublish} publishes (may be null for plans that do not publish)
@@ -46,9 +48,15 @@ public final class ModelPipeline {
    * @param progress told one line per step
    */
   public ModelPipeline(ModelRegistry registry, Datasets datasets, Consumer<String> progress) {
+    this(registry, datasets, progress, PrecisionPlanner.Options.defaults());
+  }
+
+  /** @param planning how the packager measures the precision plans (tests shorten the rounds) */
+  public ModelPipeline(ModelRegistry registry, Datasets datasets, Consumer<String> progress, PrecisionPlanner.Options planning) {
     this.registry = registry;
     this.datasets = Objects.requireNonNull(datasets, "datasets");
     this.progress = Objects.requireNonNull(progress, "progress");
+    this.planning = Objects.requireNonNull(planning, "planning");
   }
 
   /** The training step: a recipe run on {@link Recipes} (it may open and close its own teachers). */
@@ -195,10 +203,11 @@ public final class ModelPipeline {
         Math.min(p.calibrationSamples(), calibration.size()), QuantizationConfig.of(p.method()), reference, hyperparameters(record),
         lineage(record), parent,
         Map.of("validation_accuracy", record.bestValidationAccuracy(), "training_seconds", record.seconds()));
-    ModelPackager.Published published = new ModelPackager(registry).publish(request, step -> progress.accept("  " + step));
+    ModelPackager.Published published = new ModelPackager(registry, planning).publish(request, step -> progress.accept("  " + step));
     progress.accept(String.format(Locale.ROOT, "published %s: %s accuracy int8 %.4f, fp32 %.4f, agreement %.4f; %d -> %d bytes; %s",
         published.version().ref(), reference.name(), published.accuracyInt8(), published.accuracyFp32(), published.agreement(),
         published.fp32Bytes(), published.int8Bytes(), published.version().directory()));
+    progress.accept("precision=auto on this host serves " + published.hostFigures().chosen() + " (" + published.hostFigures().reason() + ")");
     return published;
   }
 

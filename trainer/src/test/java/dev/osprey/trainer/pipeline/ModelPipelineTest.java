@@ -46,7 +46,7 @@ class ModelPipelineTest {
     ImageDataset test = datasets.load("fixture:test");
     ModelRegistry registry = new ModelRegistry(dir.resolve("registry"));
     List<String> log = new ArrayList<>();
-    ModelPipeline pipeline = new ModelPipeline(registry, datasets, log::add);
+    ModelPipeline pipeline = new ModelPipeline(registry, datasets, log::add, ModelPackagerTest.QUICK_PLANNING);
     Hyperparameters hp = Hyperparameters.defaults().withEpochs(1).withBatchSize(50).withValidationCount(200).withLearningRate(3e-3f).withSeed(5);
     // the slice has no ":test" sibling, so name the reference and calibration sets
     ModelPipeline.Publication minmax = new ModelPipeline.Publication("teacher", "fixture:test", "fixture:train", 200,
@@ -64,8 +64,9 @@ class ModelPipelineTest {
     assertEquals(teacher.evaluation().accuracy(), teacher.published().accuracyFp32(), 1e-9);
     assertEquals(ModelRef.of("teacher", 1), teacher.published().version().ref());
     assertEquals(List.of("cnn-student (teacher): ", "saved to ", "fixture:test: accuracy ", "  export fp32 ONNX",
-        "  quantize int8 (minmax, 200 samples)", "  measure on fixture:test (1000 samples)", "  publish teacher",
-        "published teacher:1: fixture:test accuracy int8 "), log.stream().map(ModelPipelineTest::prefix).toList());
+        "  quantize int8 (minmax, 200 samples) and plan 64-sample batches on this host", "  plans ", "  measure on fixture:test (1000 samples)",
+        "  publish teacher", "published teacher:1: fixture:test accuracy int8 ", "precision=auto on this host serves "),
+        log.stream().filter(line -> !line.startsWith("  plan: ")).map(ModelPipelineTest::prefix).toList());
 
     Lineage.Teacher fromDirectory = Lineage.Teacher.ofDirectory("teacher",
         ModelRegistry.sha256(teacherDir.resolve(TrainedModel.PARAMS_PREFIX + "-0000.params")));
@@ -113,7 +114,8 @@ class ModelPipelineTest {
 
   /** A progress line up to its first figure or path. */
   private static String prefix(String line) {
-    for (String stop : List.of("cnn-student (teacher): ", "saved to ", "fixture:test: accuracy ", "published teacher:1: fixture:test accuracy int8 ")) {
+    for (String stop : List.of("cnn-student (teacher): ", "saved to ", "fixture:test: accuracy ", "published teacher:1: fixture:test accuracy int8 ",
+        "  plans ", "precision=auto on this host serves ")) {
       if (line.startsWith(stop)) {
         return stop;
       }

@@ -307,6 +307,11 @@ public final class Demo implements AutoCloseable {
       alarms.stream().filter(a -> a.samplesSeen() >= onset).map(DriftReport::detector).distinct()
           .forEach(det -> out.println("  in alarm: " + det));
     }
+    if (explain != null) {
+      // explanations trail the predictions (gradients, occlusion and SHAP cost milliseconds each)
+      pollUntil(Duration.ofSeconds(60), Duration.ofMillis(200),
+          () -> explanationCounts().values().stream().mapToDouble(Double::doubleValue).sum() > 0);
+    }
     out.println("  explanations (method/trigger): " + explanationCounts() + "; heatmaps in " + heatmapDir());
     monitor.view().models().forEach(m -> m.versions().forEach(v -> out.printf(java.util.Locale.ROOT,
         "  %s v%d: realized accuracy (last labelled) %.4f, estimated without labels %.4f%n", m.model(), v.version(),
@@ -406,29 +411,29 @@ public final class Demo implements AutoCloseable {
 
   @Override
   public void close() {
+    // services first, the broker last: a service closing after the broker waits on it
     if (watch != null) {
       watch.stop();
+    }
+    if (explain != null) {
+      explain.close();
     }
     if (inference != null) {
       inference.close();
     }
-    if (ingest != null) {
-      ingest.close();
-    }
-    if (broker != null) {
-      broker.close();
-    }
-    if (ingestMetricsServer != null) {
-      ingestMetricsServer.close();
-    }
-    if (monitorMetricsServer != null) {
-      monitorMetricsServer.close();
-    }
     if (monitor != null) {
       monitor.close();
     }
-    if (explain != null) {
-      explain.close();
+    if (ingest != null) {
+      ingest.close();
+    }
+    for (MetricsServer server : new MetricsServer[] {ingestMetricsServer, monitorMetricsServer}) {
+      if (server != null) {
+        server.close();
+      }
+    }
+    if (broker != null) {
+      broker.close();
     }
     explainMetrics.close();
     monitorMetrics.close();

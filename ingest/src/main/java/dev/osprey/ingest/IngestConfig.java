@@ -19,8 +19,6 @@ import java.util.Properties;
  *     duplicate
  * @param stateDir Kafka Streams state directory (the dedupe store lives there)
  * @param startTimeout how long {@link IngestService#start()} waits for the RUNNING state
- * @param joinWindow how long a label and the sample or prediction it labels wait for each other in
- *     the {@link LabelJoinTopology label joins} (stream time)
  */
 public record IngestConfig(
     String applicationId,
@@ -28,14 +26,12 @@ public record IngestConfig(
     int maxSampleBytes,
     Duration dedupeWindow,
     Path stateDir,
-    Duration startTimeout,
-    Duration joinWindow) {
+    Duration startTimeout) {
 
   public static final String DEFAULT_APPLICATION_ID = "osprey-ingest";
   public static final int DEFAULT_MAX_SAMPLE_BYTES = 512 * 1024;
   public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofMinutes(10);
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
-  public static final Duration DEFAULT_JOIN_WINDOW = LabelJoinTopology.DEFAULT_WINDOW;
 
   /**
    * @throws IllegalArgumentException naming the field and value when one is invalid
@@ -65,15 +61,6 @@ public record IngestConfig(
     if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
       throw new IllegalArgumentException("startTimeout must be > 0, got " + startTimeout);
     }
-    if (joinWindow == null || joinWindow.isNegative() || joinWindow.isZero()) {
-      throw new IllegalArgumentException("joinWindow must be > 0, got " + joinWindow);
-    }
-  }
-
-  /** With the default join window. */
-  public IngestConfig(String applicationId, Properties kafka, int maxSampleBytes, Duration dedupeWindow, Path stateDir,
-      Duration startTimeout) {
-    this(applicationId, kafka, maxSampleBytes, dedupeWindow, stateDir, startTimeout, DEFAULT_JOIN_WINDOW);
   }
 
   /** A config with defaults for everything but the Kafka properties and the state directory. */
@@ -88,7 +75,6 @@ public record IngestConfig(
   public static final String KEY_DEDUPE_WINDOW = "ingest.dedupe.window";
   public static final String KEY_STATE_DIR = "ingest.state.dir";
   public static final String KEY_START_TIMEOUT = "ingest.start.timeout";
-  public static final String KEY_JOIN_WINDOW = "ingest.join.window";
   public static final String DEFAULT_STATE_DIR = ".osprey/ingest";
 
   /**
@@ -104,8 +90,7 @@ public record IngestConfig(
         source.getInt(KEY_MAX_SAMPLE_BYTES, DEFAULT_MAX_SAMPLE_BYTES),
         source.getDuration(KEY_DEDUPE_WINDOW, DEFAULT_DEDUPE_WINDOW),
         Path.of(source.get(KEY_STATE_DIR, DEFAULT_STATE_DIR)),
-        source.getDuration(KEY_START_TIMEOUT, DEFAULT_START_TIMEOUT),
-        source.getDuration(KEY_JOIN_WINDOW, DEFAULT_JOIN_WINDOW));
+        source.getDuration(KEY_START_TIMEOUT, DEFAULT_START_TIMEOUT));
   }
 
   /** A copy of the Kafka properties (the record's own copy is not handed out for mutation). */
@@ -117,11 +102,11 @@ public record IngestConfig(
   }
 
   public IngestConfig withMaxSampleBytes(int bytes) {
-    return new IngestConfig(applicationId, kafka, bytes, dedupeWindow, stateDir, startTimeout, joinWindow);
+    return new IngestConfig(applicationId, kafka, bytes, dedupeWindow, stateDir, startTimeout);
   }
 
   public IngestConfig withDedupeWindow(Duration window) {
-    return new IngestConfig(applicationId, kafka, maxSampleBytes, window, stateDir, startTimeout, joinWindow);
+    return new IngestConfig(applicationId, kafka, maxSampleBytes, window, stateDir, startTimeout);
   }
 
   public IngestConfig withApplicationId(String id) {

@@ -26,8 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the {@link IngestTopology validation topologies} and the {@link LabelJoinTopology label joins}
- * (samples + feedback -> labeled, predictions + feedback -> outcomes) on Kafka Streams, exactly-once
+ * Runs the {@link IngestTopology validation topologies} on Kafka Streams, exactly-once
  * ({@code exactly_once_v2}). {@link #start()} returns once the instance is RUNNING or throws with
  * the cause; {@link #close()} is idempotent.
  */
@@ -38,7 +37,6 @@ public final class IngestService implements OspreyService {
   private final IngestConfig config;
   private final Topics topics;
   private final IngestMetrics metrics;
-  private final LabelJoinMetrics joinMetrics;
   private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
   private volatile KafkaStreams streams;
   private volatile boolean closed;
@@ -49,7 +47,6 @@ public final class IngestService implements OspreyService {
     this.config = Objects.requireNonNull(config, "config");
     this.topics = Objects.requireNonNull(topics, "topics");
     this.metrics = new IngestMetrics(Objects.requireNonNull(meters, "meters"));
-    this.joinMetrics = new LabelJoinMetrics(meters);
   }
 
   /** The Streams configuration: the base Kafka properties, then what ingest requires. */
@@ -79,13 +76,10 @@ public final class IngestService implements OspreyService {
     if (closed || streams != null) {
       throw new IllegalStateException("IngestService.start() may be called once, before close()");
     }
-    // the joins read what validation writes, and the predictions
-    new KafkaClients(config.kafka()).requireTopics(List.of(topics.samplesRaw(), topics.feedbackRaw(),
-        topics.samples(), topics.feedback(), topics.predictions()),
+    new KafkaClients(config.kafka()).requireTopics(List.of(topics.samplesRaw(), topics.feedbackRaw()),
         config.startTimeout(), "osprey ingest serve --create-topics");
     StreamsBuilder builder = new StreamsBuilder();
     IngestTopology.build(builder, topics, config, metrics);
-    LabelJoinTopology.build(builder, topics, config.joinWindow(), joinMetrics);
     Properties props = streamsConfig();
     streams = new KafkaStreams(builder.build(props), props);
     // Kafka Streams' and its clients' own metrics beside Osprey's (closed with the streams)
@@ -119,11 +113,9 @@ public final class IngestService implements OspreyService {
               + (cause == null ? "" : ": " + cause),
           cause);
     }
-    log.info("ingest running: {} -> {}, {} -> {}, rejects -> {}; joins (window {}): {} + {} -> {}, {} + {} -> {}",
+    log.info("ingest running: {} -> {}, {} -> {}, rejects -> {}",
         topics.samplesRaw().name(), topics.samples().name(),
-        topics.feedbackRaw().name(), topics.feedback().name(), topics.dlq().name(), config.joinWindow(),
-        topics.samples().name(), topics.feedback().name(), topics.labeled().name(),
-        topics.predictions().name(), topics.feedback().name(), topics.outcomes().name());
+        topics.feedbackRaw().name(), topics.feedback().name(), topics.dlq().name());
   }
 
   /** READY when RUNNING; UP while (re)balancing or starting its threads; DOWN on ERROR. */
@@ -164,8 +156,7 @@ public final class IngestService implements OspreyService {
 
   /** Topics the service reads or writes, for callers that create them. */
   public List<Topic<?, ?>> topicsUsed() {
-    return List.of(topics.samplesRaw(), topics.samples(), topics.feedbackRaw(), topics.feedback(), topics.dlq(),
-        topics.predictions(), topics.labeled(), topics.outcomes());
+    return List.of(topics.samplesRaw(), topics.samples(), topics.feedbackRaw(), topics.feedback(), topics.dlq());
   }
 
   @Override

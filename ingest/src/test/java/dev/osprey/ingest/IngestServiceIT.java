@@ -13,9 +13,6 @@ import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Feedback;
-import dev.osprey.core.event.LabeledSample;
-import dev.osprey.core.event.Outcome;
-import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
@@ -115,9 +112,7 @@ class IngestServiceIT {
     try (IngestService service = new IngestService(config("accept-ingest"), topics, registry);
         TopicReader samples = new TopicReader(topics.samples());
         TopicReader dlq = new TopicReader(topics.dlq());
-        TopicReader feedback = new TopicReader(topics.feedback());
-        TopicReader labeled = new TopicReader(topics.labeled());
-        TopicReader outcomes = new TopicReader(topics.outcomes())) {
+        TopicReader feedback = new TopicReader(topics.feedback())) {
       service.start();
       assertEquals(KafkaStreams.State.RUNNING, service.state());
       assertEquals(new Health(Health.Status.READY, ""), service.health());
@@ -177,36 +172,6 @@ class IngestServiceIT {
         assertEquals(train.label(i), f.label());
       }
 
-      // The label joins: every label met its sample (exactly once), and predictions made afterwards meet their label
-      await().atMost(Duration.ofSeconds(60)).until(() -> labeled.poll() >= fbWanted);
-      Set<String> labeledIds = new HashSet<>();
-      for (ConsumerRecord<String, byte[]> r : labeled.records) {
-        LabeledSample l = codec.decodeLabeledSample(r.value());
-        int i = Integer.parseInt(l.sampleId().substring("acc-".length()));
-        assertEquals(train.label(i), l.label());
-        assertTrue(labeledIds.add(l.sampleId()), "labeled twice: " + l.sampleId());
-      }
-      List<Prediction> predictions = labeledIds.stream().sorted().limit(5)
-          .map(id -> new Prediction(Prediction.SCHEMA_VERSION, id, "digits", 1, 3, "3", 0.6f,
-              List.of(0.05f, 0.05f, 0.1f, 0.6f, 0.02f, 0.02f, 0.02f, 0.04f, 0.05f, 0.05f), null, "onnx-cpu", "int8",
-              START, START + 1))
-          .toList();
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
-          new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-        for (Prediction pr : predictions) {
-          producer.send(new ProducerRecord<>(topics.predictions().name(), pr.sampleId(), codec.encode(pr))).get();
-        }
-      }
-      await().atMost(Duration.ofSeconds(60)).until(() -> outcomes.poll() >= 5);
-      for (ConsumerRecord<String, byte[]> r : outcomes.records) {
-        Outcome o = codec.decodeOutcome(r.value());
-        int i = Integer.parseInt(o.sampleId().substring("acc-".length()));
-        assertEquals(train.label(i), o.actual());
-        assertEquals(train.label(i) == 3, o.correct());
-      }
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
-          .until(() -> labeled.poll() == fbWanted && outcomes.poll() == 5 && dlq.poll() == 1000);
-
       // Counters are not transactional: a retried batch may count twice, never less.
       assertTrue(registry.get(IngestMetrics.VALIDATED).tag("topic", topics.samplesRaw().name()).counter().count() >= 10_000);
       assertTrue(registry.get(IngestMetrics.REJECTED).tag("reason", "duplicate-id").counter().count() >= 111);
@@ -246,8 +211,7 @@ class IngestServiceIT {
     Topics topics = new Topics("missing.", new EventCodec());
     IngestService service = new IngestService(config("missing-ingest"), topics, new SimpleMeterRegistry());
     ServiceStartException e = assertThrows(ServiceStartException.class, service::start);
-    assertTrue(e.getMessage().startsWith("topics [missing.osprey.samples.raw, missing.osprey.feedback.raw, "
-        + "missing.osprey.samples, missing.osprey.feedback, missing.osprey.predictions] do not exist"),
+    assertTrue(e.getMessage().startsWith("topics [missing.osprey.samples.raw, missing.osprey.feedback.raw] do not exist"),
         e.getMessage());
     service.close();
     service.close();

@@ -55,9 +55,6 @@ public final class IngestCommand {
     @Option(names = "--dedupe-window", description = "Duplicate-id window, ISO-8601 (ingest.dedupe.window). Default PT10M.")
     String dedupeWindow;
 
-    @Option(names = "--join-window", description = "How long labels and what they label wait for each other, ISO-8601 (ingest.join.window). Default PT1H.")
-    String joinWindow;
-
     @Option(names = "--state-dir", description = "Kafka Streams state directory (ingest.state.dir). Default .osprey/ingest.")
     Path stateDir;
 
@@ -78,9 +75,6 @@ public final class IngestCommand {
       }
       if (dedupeWindow != null) {
         merged.put(IngestConfig.KEY_DEDUPE_WINDOW, dedupeWindow);
-      }
-      if (joinWindow != null) {
-        merged.put(IngestConfig.KEY_JOIN_WINDOW, joinWindow);
       }
       if (stateDir != null) {
         merged.put(IngestConfig.KEY_STATE_DIR, stateDir.toString());

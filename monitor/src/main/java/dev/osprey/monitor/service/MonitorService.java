@@ -110,10 +110,11 @@ public final class MonitorService implements OspreyService {
       throw new IllegalStateException("MonitorService.start() may be called once, before close()");
     }
     started = true;
+    Producer<String, byte[]> producer = null;
     try {
       prepareTopics();
       catalog = new ReferenceCatalog(registry, config.settings().drift());
-      Producer<String, byte[]> producer = clients.transactionalProducer(Serdes.String(), Serdes.ByteArray(),
+      producer = clients.transactionalProducer(Serdes.String(), Serdes.ByteArray(),
           config.applicationId() + "-0", config.applicationId() + "-producer",
           Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS));
       // fences a previous incarnation and aborts its open transaction before the state is read
@@ -136,12 +137,20 @@ public final class MonitorService implements OspreyService {
       log.info("monitor running: {} -> {} (state in {})", MonitorLoop.inputs(topics, config.settings()),
           topics.drift().name(), stateTopic());
     } catch (ServiceStartException e) {
-      close();
+      closeUnowned(producer);
       throw e;
     } catch (RuntimeException e) {
-      close();
+      closeUnowned(producer);
       throw new ServiceStartException("monitor could not start: " + e, e);
     }
+  }
+
+  // Closes what start() made before the loop took the producer over, then the rest.
+  private void closeUnowned(Producer<String, byte[]> producer) {
+    if (loop == null && producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
+    close();
   }
 
   /** Checks the input and output topics exist and creates the state topic if it does not. */

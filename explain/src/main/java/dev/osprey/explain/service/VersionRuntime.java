@@ -57,7 +57,9 @@ public final class VersionRuntime implements AutoCloseable {
     this.grid = settings.shapGrid(input);
     float[][] background = {MethodSettings.black(input)};
     for (Method m : Method.values()) {
-      if (!m.needsGradients() || twin != null) {
+      if (m == Method.GRAD_CAM && twin != null && !twin.hasConvolution()) {
+        LOG.info("{} has no convolution (an MLP): gradcam is left out", manifest.ref());
+      } else if (!m.needsGradients() || twin != null) {
         try {
           explainers.put(m, settings.explainer(m, input, twin, served, background));
         } catch (IllegalArgumentException e) {

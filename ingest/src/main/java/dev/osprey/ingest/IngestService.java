@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * Runs the {@link IngestTopology validation topologies} on Kafka Streams, exactly-once
  * ({@code exactly_once_v2}). {@link #start()} returns once the instance is RUNNING or throws with
  * the cause; {@link #close()} is idempotent.
+ *
+ * <p>{@link #labelJoins} runs the two {@link LabelJoinTopology label joins} instead, as their own
+ * Streams application ({@code <application id>-joins}): validation never waits on the joins'
+ * state stores and changelogs, and each can be scaled and restarted alone.
  */
 public final class IngestService implements OspreyService {
   private static final Logger log = LoggerFactory.getLogger(IngestService.class);
@@ -41,20 +45,43 @@ public final class IngestService implements OspreyService {
   private volatile KafkaStreams streams;
   private volatile boolean closed;
   private KafkaStreamsMetrics streamsMetrics;
+  private final LabelJoinMetrics joinMetrics;
+  private final Duration joinWindow;
 
   /** @param meters where the ingest counters and the Streams client metrics go */
   public IngestService(IngestConfig config, Topics topics, MeterRegistry meters) {
+    this(config, topics, meters, null);
+  }
+
+  private IngestService(IngestConfig config, Topics topics, MeterRegistry meters, Duration joinWindow) {
     this.config = Objects.requireNonNull(config, "config");
     this.topics = Objects.requireNonNull(topics, "topics");
     this.metrics = new IngestMetrics(Objects.requireNonNull(meters, "meters"));
+    this.joinWindow = joinWindow;
+    this.joinMetrics = joinWindow == null ? null : new LabelJoinMetrics(meters);
+  }
+
+  /**
+   * The label joins ({@code samples ⋈ feedback -> labeled}, {@code predictions ⋈ feedback ->
+   * outcomes}) as their own Streams application.
+   *
+   * @param window how long a sample, prediction or label waits for its partner (stream time)
+   */
+  public static IngestService labelJoins(IngestConfig config, Topics topics, MeterRegistry meters, Duration window) {
+    return new IngestService(config, topics, meters, Objects.requireNonNull(window, "window"));
+  }
+
+  private boolean joins() {
+    return joinWindow != null;
   }
 
   /** The Streams configuration: the base Kafka properties, then what ingest requires. */
   public Properties streamsConfig() {
     Properties p = config.kafka();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, joins() ? config.applicationId() + "-joins" : config.applicationId());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toAbsolutePath().toString());
+    p.put(StreamsConfig.STATE_DIR_CONFIG,
+        (joins() ? config.stateDir().resolve("joins") : config.stateDir()).toAbsolutePath().toString());
     // Streams creates its changelog topic and writes to it at once. With several requests in
     // flight, a first batch refused while the new partition opens and a later one accepted leave
     // the retried first batch failing OUT_OF_ORDER_SEQUENCE_NUMBER (KAFKA-15591) and the task
@@ -76,10 +103,16 @@ public final class IngestService implements OspreyService {
     if (closed || streams != null) {
       throw new IllegalStateException("IngestService.start() may be called once, before close()");
     }
-    new KafkaClients(config.kafka()).requireTopics(List.of(topics.samplesRaw(), topics.feedbackRaw()),
+    new KafkaClients(config.kafka()).requireTopics(
+        joins() ? List.of(topics.samples(), topics.feedback(), topics.predictions())
+            : List.of(topics.samplesRaw(), topics.feedbackRaw()),
         config.startTimeout(), "osprey ingest serve --create-topics");
     StreamsBuilder builder = new StreamsBuilder();
-    IngestTopology.build(builder, topics, config, metrics);
+    if (joins()) {
+      LabelJoinTopology.build(builder, topics, joinWindow, joinMetrics);
+    } else {
+      IngestTopology.build(builder, topics, config, metrics);
+    }
     Properties props = streamsConfig();
     streams = new KafkaStreams(builder.build(props), props);
     // Kafka Streams' and its clients' own metrics beside Osprey's (closed with the streams)
@@ -156,7 +189,9 @@ public final class IngestService implements OspreyService {
 
   /** Topics the service reads or writes, for callers that create them. */
   public List<Topic<?, ?>> topicsUsed() {
-    return List.of(topics.samplesRaw(), topics.samples(), topics.feedbackRaw(), topics.feedback(), topics.dlq());
+    return joins()
+        ? List.of(topics.samples(), topics.feedback(), topics.predictions(), topics.labeled(), topics.outcomes(), topics.dlq())
+        : List.of(topics.samplesRaw(), topics.samples(), topics.feedbackRaw(), topics.feedback(), topics.dlq());
   }
 
   @Override

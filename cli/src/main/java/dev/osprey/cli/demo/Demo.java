@@ -103,6 +103,7 @@ public final class Demo implements AutoCloseable {
   private final Topics topics = Topics.defaults();
   private EmbeddedKafkaBroker broker;
   private IngestService ingest;
+  private IngestService joins;
   private InferenceService inference;
   private ModelVersion model;
   private PredictionWatch watch;
@@ -152,9 +153,13 @@ public final class Demo implements AutoCloseable {
     Path state = Files.createDirectories(options.workDir().resolve("ingest-state"));
     ingest = new IngestService(IngestConfig.of(clientProperties(), state), topics, ingestMetrics);
     ingest.start();
+    joins = IngestService.labelJoins(IngestConfig.of(clientProperties(), state), topics, ingestMetrics,
+        java.time.Duration.ofMinutes(10));
+    joins.start();
     ingestMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), ingestMetrics, () -> ingest.health().live());
     out.println("[3/9] ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
-        + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name());
+        + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> " + topics.dlq().name()
+        + "; label joins -> " + topics.labeled().name() + ", " + topics.outcomes().name());
   }
 
   /**
@@ -423,6 +428,9 @@ public final class Demo implements AutoCloseable {
     }
     if (monitor != null) {
       monitor.close();
+    }
+    if (joins != null) {
+      joins.close();
     }
     if (ingest != null) {
       ingest.close();

@@ -87,13 +87,18 @@ class ModelsCommandTest {
     assertTrue(show.out().endsWith("verified: 1 files, size and sha256 match the manifest\n"), show.out());
   }
 
-  @Test
-  void corruptVersionMakesShowFailAndListFlagIt() throws Exception {
+  /** Imports tiny:1, then flips one bit of its ONNX file (same size, other hash). */
+  private void importCorruptTiny() throws Exception {
     assertEquals(0, importTiny("a,b,c").code());
     Path stored = registry.resolve("tiny/1/tiny-classifier.onnx");
     byte[] bytes = Files.readAllBytes(stored);
     bytes[100] ^= (byte) 0x80;
     Files.write(stored, bytes);
+  }
+
+  @Test
+  void corruptVersionMakesShowFailAndListFlagIt() throws Exception {
+    importCorruptTiny();
 
     Run show = osprey("models", "show", "tiny", "--registry", registry.toString());
     assertEquals(1, show.code());
@@ -142,11 +147,7 @@ class ModelsCommandTest {
   /** Issue 8, item 6: activating a CORRUPT version was published; a traversal name printed a stack trace. */
   @Test
   void activateRefusesCorruptVersionsAndInvalidNamesInOneLine() throws Exception {
-    assertEquals(0, importTiny("a,b,c").code());
-    Path stored = registry.resolve("tiny/1/tiny-classifier.onnx");
-    byte[] bytes = Files.readAllBytes(stored);
-    bytes[100] ^= (byte) 0x80;
-    Files.write(stored, bytes);
+    importCorruptTiny();
     // No broker listens here: the command must refuse before it would publish.
     Run corrupt = osprey("models", "activate", "tiny", "1", "--registry", registry.toString(),
         "--bootstrap-servers", "127.0.0.1:9");

@@ -20,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -28,6 +29,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Errors are JSON {@code {"error": code, "detail": text}}. Bodies over the configured limit get 413.
+ *
+ * <p>Slow and idle clients cannot hold connections: a connection with no traffic for the idle
+ * timeout is closed, and so is one whose request (headers and body) is not complete within the
+ * request timeout. Handlers never block the event loop, so {@code /metrics} and {@code /health}
+ * answer whatever other clients do.
  */
 final class InferenceHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceHttpServer.class);
@@ -59,6 +67,10 @@ final class InferenceHttpServer implements AutoCloseable {
   private static final String JSON = "application/json";
   /** Bytes past the limit read and dropped before an over-long request's connection is closed. */
   private static final long DISCARD_LIMIT = 16L << 20;
+  /** A connection without traffic this long is closed (a scraper or a client reconnects). */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** A request must arrive whole (headers and body) within this long of its connection or its start. */
+  static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   private final InferenceConfig config;
   private final PredictRequests predictions;
@@ -70,6 +82,10 @@ final class InferenceHttpServer implements AutoCloseable {
   private final ObjectMapper mapper;
   private final byte[] adminToken;
   private final Vertx vertx;
+  private final Duration idleTimeout;
+  private final Duration requestTimeout;
+  // Connections that have sent at least one request's headers; touched on the event loop only.
+  private final Set<HttpConnection> started = new HashSet<>();
   private HttpServer server;
 
   /**
@@ -80,6 +96,15 @@ final class InferenceHttpServer implements AutoCloseable {
    */
   InferenceHttpServer(InferenceConfig config, PredictRequests predictions, ModelServing serving,
       ActivationPublisher publisher, Supplier<Health> health, InferenceMetrics metrics, EventCodec codec) {
+    this(config, predictions, serving, publisher, health, metrics, codec, DEFAULT_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT);
+  }
+
+  /** With the given idle and request timeouts (each > 0). */
+  InferenceHttpServer(InferenceConfig config, PredictRequests predictions, ModelServing serving,
+      ActivationPublisher publisher, Supplier<Health> health, InferenceMetrics metrics, EventCodec codec,
+      Duration idleTimeout, Duration requestTimeout) {
+    this.idleTimeout = idleTimeout;
+    this.requestTimeout = requestTimeout;
     this.config = config;
     this.predictions = predictions;
     this.serving = serving;
@@ -97,7 +122,9 @@ final class InferenceHttpServer implements AutoCloseable {
   /** Binds and starts serving. */
   void start() {
     try {
-      server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()))
+      server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort())
+              .setIdleTimeout((int) idleTimeout.toMillis()).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
+          .connectionHandler(this::watchConnection)
           .requestHandler(this::handle)
           .listen()
           .await(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -114,7 +141,31 @@ final class InferenceHttpServer implements AutoCloseable {
     return server.actualPort();
   }
 
+  /** Closes a connection whose first request's headers have not arrived within the request timeout. */
+  private void watchConnection(HttpConnection connection) {
+    connection.closeHandler(v -> started.remove(connection));
+    vertx.setTimer(requestTimeout.toMillis(), id -> {
+      if (!started.contains(connection)) {
+        connection.close();
+      }
+    });
+  }
+
+  /** Closes the connection if {@code req} has not been read whole within the request timeout. */
+  private void watchRequest(HttpServerRequest req) {
+    started.add(req.connection());
+    if (!req.isEnded()) {
+      vertx.setTimer(requestTimeout.toMillis(), id -> {
+        if (!req.isEnded()) {
+          LOG.debug("closing a connection whose request was not complete within {}", requestTimeout);
+          req.connection().close();
+        }
+      });
+    }
+  }
+
   private void handle(HttpServerRequest req) {
+    watchRequest(req);
     String path = req.path();
     HttpMethod method = req.method();
     Matcher activate = ACTIVATE.matcher(path);
@@ -252,9 +303,7 @@ final class InferenceHttpServer implements AutoCloseable {
       error(req, route, 403, "admin-disabled", "admin endpoints are off: set " + InferenceConfig.KEY_ADMIN_TOKEN);
       return;
     }
-    String auth = req.getHeader("Authorization");
-    byte[] given = auth != null && auth.startsWith("Bearer ")
-        ? auth.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    byte[] given = bearerToken(req.getHeader("Authorization")).getBytes(StandardCharsets.UTF_8);
     // constant-time comparison: the response time must not reveal how much of the token matched
     if (!MessageDigest.isEqual(given, adminToken)) {
       req.response().putHeader("WWW-Authenticate", "Bearer");
@@ -295,6 +344,19 @@ final class InferenceHttpServer implements AutoCloseable {
         error(req, route, 502, "publish-failed", c.toString());
       }
     });
+  }
+
+  /** The token of an {@code Authorization: Bearer <token>} header (the scheme is case-insensitive, RFC 7235), or "". */
+  static String bearerToken(String authorization) {
+    if (authorization == null) {
+      return "";
+    }
+    String a = authorization.strip();
+    int space = a.indexOf(' ');
+    if (space < 0 || !a.substring(0, space).equalsIgnoreCase("Bearer")) {
+      return "";
+    }
+    return a.substring(space + 1).strip();
   }
 
   /**

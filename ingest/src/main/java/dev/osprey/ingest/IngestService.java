@@ -19,7 +19,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -42,6 +41,8 @@ public final class IngestService implements OspreyService {
   private final Topics topics;
   private final IngestMetrics metrics;
   private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+  private final UnwritableRecords unwritable = new UnwritableRecords();
+  private final StreamThreadWatch threadWatch;
   private volatile KafkaStreams streams;
   private volatile boolean closed;
   private KafkaStreamsMetrics streamsMetrics;
@@ -59,6 +60,7 @@ public final class IngestService implements OspreyService {
     this.metrics = new IngestMetrics(Objects.requireNonNull(meters, "meters"));
     this.joinWindow = joinWindow;
     this.joinMetrics = joinWindow == null ? null : new LabelJoinMetrics(meters);
+    this.threadWatch = new StreamThreadWatch(meters);
   }
 
   /**
@@ -88,6 +90,9 @@ public final class IngestService implements OspreyService {
     // stalled; one request in flight per connection cannot be overtaken. Loopback latency makes
     // the throughput cost small.
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
+    // Output Kafka refuses for its size: the source record is dead-lettered when read again.
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, UnwritableRecordHandler.class);
+    p.put(UnwritableRecordHandler.REGISTRY_CONFIG, unwritable);
     return p;
   }
 
@@ -103,17 +108,22 @@ public final class IngestService implements OspreyService {
     if (closed || streams != null) {
       throw new IllegalStateException("IngestService.start() may be called once, before close()");
     }
-    new KafkaClients(config.kafka()).requireTopics(
+    KafkaClients clients = new KafkaClients(config.kafka());
+    clients.requireTopics(
         joins() ? List.of(topics.samples(), topics.feedback(), topics.predictions())
             : List.of(topics.samplesRaw(), topics.feedbackRaw()),
         config.startTimeout(), "osprey ingest serve --create-topics");
+    Properties props = streamsConfig();
     StreamsBuilder builder = new StreamsBuilder();
     if (joins()) {
       LabelJoinTopology.build(builder, topics, joinWindow, joinMetrics);
     } else {
-      IngestTopology.build(builder, topics, config, metrics);
+      WriteLimits limits = WriteLimits.of(props, topics, clients.maxMessageBytes(
+          List.of(topics.samples().name(), topics.feedback().name(), topics.dlq().name()), config.startTimeout()));
+      log.info("ingest write limits: {} bytes to {}, {} to {}, {} to {}", limits.samples(), topics.samples().name(),
+          limits.feedback(), topics.feedback().name(), limits.dlq(), topics.dlq().name());
+      IngestTopology.build(builder, topics, config, metrics, limits, unwritable);
     }
-    Properties props = streamsConfig();
     streams = new KafkaStreams(builder.build(props), props);
     // Kafka Streams' and its clients' own metrics beside Osprey's (closed with the streams)
     streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -151,7 +161,11 @@ public final class IngestService implements OspreyService {
         topics.feedbackRaw().name(), topics.feedback().name(), topics.dlq().name());
   }
 
-  /** READY when RUNNING; UP while (re)balancing or starting its threads; DOWN on ERROR. */
+  /**
+   * READY when RUNNING; UP while (re)balancing or starting its threads; DOWN on ERROR, and while
+   * stream threads keep dying (replaced {@value StreamThreadWatch#DEFAULT_THRESHOLD} times within
+   * the watch's window) although the instance still counts as RUNNING.
+   */
   @Override
   public Health health() {
     KafkaStreams streams = this.streams;
@@ -162,6 +176,10 @@ public final class IngestService implements OspreyService {
       return Health.of(Health.Status.STARTING);
     }
     Throwable failure = lastFailure.get();
+    String dying = threadWatch.failing();
+    if (dying != null && streams.state() != KafkaStreams.State.ERROR) {
+      return new Health(Health.Status.DOWN, dying);
+    }
     return switch (streams.state()) {
       case RUNNING -> Health.of(Health.Status.READY);
       case CREATED, REBALANCING -> new Health(Health.Status.UP, "streams " + streams.state());
@@ -178,13 +196,12 @@ public final class IngestService implements OspreyService {
   // Package-private for its unit test.
   StreamThreadExceptionResponse onUncaught(Throwable e) {
     lastFailure.set(e);
-    if (e instanceof MissingSourceTopicException || e.getCause() instanceof MissingSourceTopicException) {
-      // Replacing the thread cannot help: it would fail the same way, forever.
-      log.error("ingest source topic disappeared; shutting the client down", e);
-      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    }
-    log.error("ingest stream thread died; replacing it", e);
-    return StreamThreadExceptionResponse.REPLACE_THREAD;
+    return threadWatch.onUncaught(e);
+  }
+
+  /** Stream threads replaced within the watch's window (a poison record would keep this climbing). */
+  public int recentThreadReplacements() {
+    return threadWatch.recentReplacements();
   }
 
   /** Topics the service reads or writes, for callers that create them. */

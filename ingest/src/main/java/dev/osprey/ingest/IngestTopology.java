@@ -6,10 +6,14 @@ import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.SampleValidator;
+import dev.osprey.core.kafka.RecordSize;
 import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -36,18 +40,42 @@ import org.slf4j.LoggerFactory;
  * a duplicate that arrives under a different key on another partition is not caught.
  *
  * <p>No record can stop the stream: any failure while validating one record, expected or not,
- * dead-letters that record.
+ * dead-letters that record. So does output Kafka would refuse: a valid event whose output record
+ * (key, encoded value and the producer's headers, which ingest carries over) is larger than
+ * {@link WriteLimits} allows goes to the DLQ as {@code too-large}, and a dead letter is cut to the
+ * DLQ's limit ({@link DeadLetterHeaders#fit}). Should Kafka still refuse an output record, the
+ * source record is remembered ({@link UnwritableRecords}) and dead-lettered when the restarted
+ * task reads it again.
  */
 public final class IngestTopology {
   /** The dedupe window store: sample id -> record timestamp of its accepted occurrence. */
   public static final String DEDUPE_STORE = "osprey-ingest-sample-ids";
 
   private static final Logger log = LoggerFactory.getLogger(IngestTopology.class);
+  /**
+   * Valid events leave the processor encoded by their topic's own serde (so their size is known
+   * before Kafka sees them); the sink passes those bytes through.
+   */
+  private static final Serde<byte[]> ENCODED = Serdes.ByteArray();
 
   private IngestTopology() {}
 
-  /** Adds both validation topologies to {@code builder}; running them is the caller's business. */
+  /**
+   * Adds both validation topologies to {@code builder}, with the write limits Kafka's defaults and
+   * {@code config}'s producer settings give; running them is the caller's business.
+   */
   public static void build(StreamsBuilder builder, Topics topics, IngestConfig config, IngestMetrics metrics) {
+    build(builder, topics, config, metrics, WriteLimits.of(config.kafka(), topics), new UnwritableRecords());
+  }
+
+  /**
+   * Adds both validation topologies to {@code builder}.
+   *
+   * @param limits what may be written to each output topic; larger output is dead-lettered
+   * @param unwritable source records Kafka refused to write once; they are dead-lettered when read again
+   */
+  public static void build(StreamsBuilder builder, Topics topics, IngestConfig config, IngestMetrics metrics,
+      WriteLimits limits, UnwritableRecords unwritable) {
     EventCodec codec = new EventCodec();
     SampleValidator validator = new SampleValidator(codec, config.maxSampleBytes());
     Duration window = config.dedupeWindow();
@@ -64,7 +92,8 @@ public final class IngestTopology {
         topics.samples(),
         topics.dlq(),
         "samples",
-        () -> new SampleValidation(validator, window.toMillis(), topics.samplesRaw().name(), metrics),
+        () -> new SampleValidation(validator, window.toMillis(),
+            new Output<>(topics.samplesRaw().name(), topics.samples(), limits.samples(), limits.dlq(), unwritable), metrics),
         DEDUPE_STORE);
 
     int maxBytes = config.maxSampleBytes();
@@ -74,7 +103,9 @@ public final class IngestTopology {
         topics.feedback(),
         topics.dlq(),
         "feedback",
-        () -> new Validation<Feedback>(topics.feedbackRaw().name(), metrics) {
+        () -> new Validation<Feedback>(
+            new Output<>(topics.feedbackRaw().name(), topics.feedback(), limits.feedback(), limits.dlq(), unwritable),
+            metrics) {
           @Override
           Feedback validate(Record<String, byte[]> record) throws InvalidEventException {
             byte[] raw = record.value();
@@ -105,29 +136,43 @@ public final class IngestTopology {
             .process(validation, Named.as(name + "-validate"), stores);
     checked
         .filter((k, v) -> v instanceof Checked.Valid<T>, Named.as(name + "-valid"))
-        .mapValues(v -> ((Checked.Valid<T>) v).event(), Named.as(name + "-valid-event"))
-        .to(valid.name(), Produced.with(valid.keySerde(), valid.valueSerde()).withName(name + "-out"));
+        .mapValues(v -> ((Checked.Valid<T>) v).encoded(), Named.as(name + "-valid-event"))
+        .to(valid.name(), Produced.with(valid.keySerde(), ENCODED).withName(name + "-out"));
     checked
         .filter((k, v) -> v instanceof Checked.Rejected<T>, Named.as(name + "-rejected"))
         .mapValues(v -> ((Checked.Rejected<T>) v).original(), Named.as(name + "-rejected-bytes"))
         .to(dlq.name(), Produced.with(dlq.keySerde(), dlq.valueSerde()).withName(name + "-dlq"));
   }
 
-  /** A validated event, or the original bytes of a rejected one (headers say why). */
+  /** A validated event as it will be written, or the original bytes of a rejected one (headers say why). */
   sealed interface Checked<T> {
-    record Valid<T>(T event) implements Checked<T> {}
+    /** The event, already encoded by its topic's serde so that its size could be checked. */
+    record Valid<T>(T event, byte[] encoded) implements Checked<T> {}
 
     record Rejected<T>(byte[] original) implements Checked<T> {}
   }
 
-  /** Validates one raw record; valid ones are re-keyed by id, rejected ones get DLQ headers. */
+  /**
+   * Where a validation writes: the raw source topic (for metrics and DLQ headers), the valid
+   * output topic with its serde and size limit, the DLQ's size limit, and the records Kafka
+   * refused before.
+   */
+  record Output<T>(String sourceTopic, Topic<String, T> valid, int validLimit, int dlqLimit,
+      UnwritableRecords unwritable) {}
+
+  /**
+   * Validates one raw record; valid ones are re-keyed by id and size-checked as they will be
+   * written (key, encoded value and headers), rejected ones get DLQ headers and are cut to fit.
+   */
   private abstract static class Validation<T> implements Processor<String, byte[], String, Checked<T>> {
-    private final String sourceTopic;
+    private final Output<T> output;
+    private final Serializer<T> serializer;
     private final IngestMetrics metrics;
     ProcessorContext<String, Checked<T>> context;
 
-    Validation(String sourceTopic, IngestMetrics metrics) {
-      this.sourceTopic = sourceTopic;
+    Validation(Output<T> output, IngestMetrics metrics) {
+      this.output = output;
+      this.serializer = output.valid().valueSerde().serializer();
       this.metrics = metrics;
     }
 
@@ -142,11 +187,27 @@ public final class IngestTopology {
 
     @Override
     public void process(Record<String, byte[]> record) {
+      String sourceTopic = output.sourceTopic();
+      RecordMetadata source = context.recordMetadata().orElse(null);
       InvalidEventException reject;
       try {
+        String refused = source == null ? null
+            : output.unwritable().reason(source.topic(), source.partition(), source.offset());
+        if (refused != null) {
+          throw new InvalidEventException(RejectReason.TOO_LARGE, refused);
+        }
         T event = validate(record);
+        String id = idOf(event);
+        byte[] encoded = serializer.serialize(output.valid().name(), event);
+        long size = RecordSize.upperBound(RecordSize.utf8Length(id), encoded.length, record.headers());
+        if (size > output.validLimit()) {
+          throw new InvalidEventException(RejectReason.TOO_LARGE, "the output record would be " + size
+              + " bytes (key " + RecordSize.utf8Length(id) + ", value " + encoded.length + ", headers "
+              + RecordSize.headerBytes(record.headers()) + "), over the " + output.validLimit()
+              + " bytes Kafka accepts on " + output.valid().name());
+        }
         metrics.validated(sourceTopic);
-        context.forward(record.withKey(idOf(event)).withValue(new Checked.Valid<>(event)));
+        context.forward(record.withKey(id).withValue(new Checked.Valid<>(event, encoded)));
         return;
       } catch (InvalidEventException e) {
         reject = e;
@@ -158,13 +219,13 @@ public final class IngestTopology {
       metrics.rejected(sourceTopic, reject.reason());
       log.debug("rejected record from {}: {} ({})", sourceTopic, reject.reason().code(), reject.detail());
       byte[] original = record.value();
-      RecordMetadata source = context.recordMetadata().orElse(null);
-      context.forward(
-          record
-              .withValue(new Checked.Rejected<T>(DeadLetterHeaders.value(original)))
-              .withHeaders(DeadLetterHeaders.of(record.headers(), reject,
-                  source == null ? sourceTopic : source.topic(), source == null ? -1 : source.partition(),
-                  source == null ? -1 : source.offset(), original == null ? 0 : original.length)));
+      DeadLetterHeaders.Fitted dead = DeadLetterHeaders.fit(record.key(), original,
+          DeadLetterHeaders.of(record.headers(), reject,
+              source == null ? sourceTopic : source.topic(), source == null ? -1 : source.partition(),
+              source == null ? -1 : source.offset(), original == null ? 0 : original.length),
+          output.dlqLimit());
+      context.forward(record.withKey(dead.key()).withValue(new Checked.Rejected<T>(dead.value()))
+          .withHeaders(dead.headers()));
     }
   }
 
@@ -174,8 +235,8 @@ public final class IngestTopology {
     private final long windowMillis;
     private WindowStore<String, Long> seen;
 
-    SampleValidation(SampleValidator validator, long windowMillis, String sourceTopic, IngestMetrics metrics) {
-      super(sourceTopic, metrics);
+    SampleValidation(SampleValidator validator, long windowMillis, Output<Sample> output, IngestMetrics metrics) {
+      super(output, metrics);
       this.validator = validator;
       this.windowMillis = windowMillis;
     }

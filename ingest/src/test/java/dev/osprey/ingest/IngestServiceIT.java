@@ -216,4 +216,102 @@ class IngestServiceIT {
     service.close();
     service.close();
   }
+
+  /** A valid sample with {@code headerBytes} of highly compressible headers, in 100 KB headers. */
+  private static ProducerRecord<String, byte[]> withBulkyHeaders(String topic, String id, int headerBytes) {
+    RawEvents events = new RawEvents();
+    ProducerRecord<String, byte[]> r = new ProducerRecord<>(topic, id, events.encode(events.sample(id, 1)));
+    byte[] chunk = "x".repeat(100_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    for (int left = headerBytes, i = 0; left > 0; left -= chunk.length, i++) {
+      r.headers().add("bulk-" + i, left >= chunk.length ? chunk : java.util.Arrays.copyOf(chunk, left));
+    }
+    return r;
+  }
+
+  private static void awaitDeadLetterAndNext(TopicReader samples, TopicReader dlq, IngestService service) {
+    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+        .failFast("ingest went to ERROR", () -> service.state() == KafkaStreams.State.ERROR)
+        .until(() -> samples.poll() >= 1 && dlq.poll() >= 1);
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> samples.poll() == 1 && dlq.poll() == 1);
+  }
+
+  /**
+   * Issue 8, item 1: 1.1 MB of headers, gzipped so the broker takes the raw record, made the output
+   * record too large for the producer; the stream thread died on it and its replacement too, forever.
+   */
+  @Test
+  void aSampleWithOverAMegabyteOfGzippedHeadersIsDeadLetteredAndThePartitionGoesOn() throws Exception {
+    Topics topics = new Topics("poison.", new EventCodec());
+    kafka.createTopics(topics, 1);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (IngestService service = new IngestService(config("poison-ingest"), topics, registry);
+        TopicReader samples = new TopicReader(topics.samples());
+        TopicReader dlq = new TopicReader(topics.dlq())) {
+      service.start();
+      Properties p = kafka.clientProperties();
+      p.put("compression.type", "gzip");
+      p.put("max.request.size", Integer.toString(8 << 20));
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+          new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        producer.send(withBulkyHeaders(topics.samplesRaw().name(), "poison-1", 1_100_000)).get();
+        RawEvents events = new RawEvents();
+        producer.send(new ProducerRecord<>(topics.samplesRaw().name(), "good-1", events.encode(events.sample("good-1", 2))))
+            .get();
+      }
+      awaitDeadLetterAndNext(samples, dlq, service);
+
+      assertEquals("good-1", samples.records.get(0).key());
+      ConsumerRecord<String, byte[]> dead = dlq.records.get(0);
+      assertEquals("poison-1", dead.key());
+      assertEquals("too-large", DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.REASON));
+      String detail = DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.DETAIL);
+      assertTrue(detail.startsWith("the output record would be 1"), detail);
+      long size = dev.osprey.core.kafka.RecordSize.upperBound(dead.key().length(), dead.value().length, dead.headers());
+      assertTrue(size <= WriteLimits.DEFAULT_MAX_REQUEST_SIZE, "dead letter of " + size + " bytes");
+      // 11 headers of 100 KB: ten fit in the 1 MiB budget beside the value, the eleventh is dropped
+      assertTrue(DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.HEADERS_DROPPED).startsWith("1 headers"),
+          DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.HEADERS_DROPPED));
+      assertEquals(0, service.recentThreadReplacements(), "no stream thread died");
+      assertEquals(Health.Status.READY, service.health().status());
+    }
+  }
+
+  /**
+   * The backstop: the samples topic's limit is lowered after ingest started (its own check still
+   * uses the old one), so the broker refuses the output. The task fails once, the record is
+   * dead-lettered when read again, and the partition goes on.
+   */
+  @Test
+  void outputTheBrokerRefusesIsDeadLetteredWhenTheTaskReadsItAgain() throws Exception {
+    Topics topics = new Topics("refused.", new EventCodec());
+    kafka.createTopics(topics, 1);
+    try (IngestService service = new IngestService(config("refused-ingest"), topics, new SimpleMeterRegistry());
+        TopicReader samples = new TopicReader(topics.samples());
+        TopicReader dlq = new TopicReader(topics.dlq())) {
+      service.start();
+      try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
+        var resource = new org.apache.kafka.common.config.ConfigResource(
+            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.samples().name());
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+            new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "32768"),
+            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+      }
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
+          new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        producer.send(withBulkyHeaders(topics.samplesRaw().name(), "refused-1", 40_000)).get();
+        RawEvents events = new RawEvents();
+        producer.send(new ProducerRecord<>(topics.samplesRaw().name(), "good-2", events.encode(events.sample("good-2", 2))))
+            .get();
+      }
+      awaitDeadLetterAndNext(samples, dlq, service);
+      assertEquals("good-2", samples.records.get(0).key());
+      ConsumerRecord<String, byte[]> dead = dlq.records.get(0);
+      assertEquals("refused-1", dead.key());
+      assertEquals("too-large", DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.REASON));
+      String detail = DeadLetterHeaders.read(dead.headers(), DeadLetterHeaders.DETAIL);
+      assertTrue(detail.startsWith("Kafka refused the output to refused.osprey.samples"), detail);
+      assertTrue(service.recentThreadReplacements() <= 1, "at most the one failure that marked the record");
+    }
+  }
 }

@@ -44,13 +44,20 @@ public final class ActivateModelCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     String who = actor != null ? actor : "cli:" + System.getProperty("user.name", "unknown");
     Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
-    try (ActivationPublisher publisher = new ActivationPublisher(new ModelRegistry(cfg.paths().registryDir()), topics,
+    ModelRegistry registry = new ModelRegistry(cfg.paths().registryDir());
+    // Verified before Kafka is touched: a version every service would refuse is never published.
+    String refusal = refusal(registry);
+    if (refusal != null) {
+      spec.commandLine().getErr().println(refusal);
+      return ModelsCommand.MODEL_ERROR;
+    }
+    try (ActivationPublisher publisher = new ActivationPublisher(registry, topics,
         cfg.kafka().clientProperties(), Clock.systemUTC())) {
       ModelActivation a;
       try {
         a = publisher.activation(name, version, who, reason);
       } catch (ModelLoadException e) {
-        spec.commandLine().getErr().println(e.getMessage());
+        spec.commandLine().getErr().println("refusing to activate " + name + ":" + version + ": " + e.getMessage());
         return ModelsCommand.MODEL_ERROR;
       }
       var meta = publisher.publish(a);
@@ -59,5 +66,17 @@ public final class ActivateModelCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** One line saying why {@code name:version} must not be activated, or null when it may. */
+  private String refusal(ModelRegistry registry) {
+    try {
+      registry.load(name, version); // every file's size and sha256 against the manifest
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "invalid model name or version: " + e.getMessage();
+    } catch (ModelLoadException e) {
+      return "refusing to activate " + name + ":" + version + ": " + e.getMessage();
+    }
   }
 }

@@ -87,13 +87,18 @@ class ModelsCommandTest {
     assertTrue(show.out().endsWith("verified: 1 files, size and sha256 match the manifest\n"), show.out());
   }
 
-  @Test
-  void corruptVersionMakesShowFailAndListFlagIt() throws Exception {
+  /** Imports tiny:1, then flips one bit of its ONNX file (same size, other hash). */
+  private void importCorruptTiny() throws Exception {
     assertEquals(0, importTiny("a,b,c").code());
     Path stored = registry.resolve("tiny/1/tiny-classifier.onnx");
     byte[] bytes = Files.readAllBytes(stored);
     bytes[100] ^= (byte) 0x80;
     Files.write(stored, bytes);
+  }
+
+  @Test
+  void corruptVersionMakesShowFailAndListFlagIt() throws Exception {
+    importCorruptTiny();
 
     Run show = osprey("models", "show", "tiny", "--registry", registry.toString());
     assertEquals(1, show.code());
@@ -137,5 +142,31 @@ class ModelsCommandTest {
     assertEquals(1.0, sum, 1e-9);
     assertEquals(255.0, m.get("input").get("scale").asDouble(), "uint8 default scale");
     assertEquals("<200 rows, --full to print>", m.get("reference").get("softmaxSample").asText());
+  }
+
+  /** Issue 8, item 6: activating a CORRUPT version was published; a traversal name printed a stack trace. */
+  @Test
+  void activateRefusesCorruptVersionsAndInvalidNamesInOneLine() throws Exception {
+    importCorruptTiny();
+    // No broker listens here: the command must refuse before it would publish.
+    Run corrupt = osprey("models", "activate", "tiny", "1", "--registry", registry.toString(),
+        "--bootstrap-servers", "127.0.0.1:9");
+    assertEquals(1, corrupt.code());
+    assertTrue(corrupt.err().startsWith("refusing to activate tiny:1: model tiny:1 in "), corrupt.err());
+    assertTrue(corrupt.err().contains("is corrupt or incomplete: file tiny-classifier.onnx (role fp32.onnx) has sha256"),
+        corrupt.err());
+    assertEquals(1, corrupt.err().lines().count(), corrupt.err());
+
+    Run traversal = osprey("models", "activate", "../../etc", "1", "--registry", registry.toString(),
+        "--bootstrap-servers", "127.0.0.1:9");
+    assertEquals(1, traversal.code());
+    assertEquals("invalid model name or version: name must match [A-Za-z0-9][A-Za-z0-9._-]{0,63} "
+        + "(letters, digits, '.', '_', '-'), got '../../etc'\n", traversal.err());
+
+    Run missing = osprey("models", "activate", "tiny", "7", "--registry", registry.toString(),
+        "--bootstrap-servers", "127.0.0.1:9");
+    assertEquals(1, missing.code());
+    assertEquals(1, missing.err().lines().count(), missing.err());
+    assertTrue(missing.err().startsWith("refusing to activate tiny:7: no model tiny:7 in registry"), missing.err());
   }
 }

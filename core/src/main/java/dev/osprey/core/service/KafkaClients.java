@@ -3,6 +3,7 @@ package dev.osprey.core.service;
 import dev.osprey.core.topic.Topic;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,12 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -137,6 +142,39 @@ public final class KafkaClients {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ServiceStartException("interrupted while checking that topics " + needed + " exist", e);
+    }
+  }
+
+  /**
+   * The largest record batch each topic accepts: its {@code max.message.bytes}, which is the
+   * broker's {@code message.max.bytes} unless the topic overrides it. A writer that checks its
+   * records against this cannot be refused for size by the broker.
+   *
+   * @throws ServiceStartException if the configs cannot be read within {@code timeout}
+   */
+  public Map<String, Integer> maxMessageBytes(Collection<String> topicNames, Duration timeout)
+      throws ServiceStartException {
+    Properties p = base();
+    p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    List<ConfigResource> resources = topicNames.stream().distinct()
+        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+    try (Admin admin = Admin.create(p)) {
+      Map<ConfigResource, Config> configs =
+          admin.describeConfigs(resources).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Map<String, Integer> out = new HashMap<>();
+      for (Map.Entry<ConfigResource, Config> e : configs.entrySet()) {
+        ConfigEntry entry = e.getValue().get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (entry != null && entry.value() != null) {
+          out.put(e.getKey().name(), Integer.parseInt(entry.value()));
+        }
+      }
+      return out;
+    } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+      throw new ServiceStartException("cannot read max.message.bytes of " + topicNames + " on " + bootstrapServers()
+          + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ServiceStartException("interrupted while reading the configs of " + topicNames, e);
     }
   }
 }

@@ -36,12 +36,16 @@ public final class ActivationPublisher implements AutoCloseable {
   }
 
   /**
-   * The activation of {@code name:version}, with the manifest hash, without publishing it.
+   * The activation of {@code name:version}, with the manifest hash, without publishing it. The
+   * version is verified first (every file's size and SHA-256): a corrupt version, which every
+   * service would refuse, is never activated.
    *
-   * @throws ModelLoadException if the version does not exist or its manifest cannot be read
+   * @throws ModelLoadException if the version does not exist, its manifest cannot be read, or it
+   *     is corrupt or incomplete
+   * @throws IllegalArgumentException for an invalid name or a version below 1
    */
   public ModelActivation activation(String name, int version, String actor, String reason) throws ModelLoadException {
-    registry.manifest(name, version);
+    registry.load(name, version);
     try {
       String sha = ModelRegistry.sha256(registry.versionDir(name, version).resolve(ModelRegistry.MANIFEST_FILE));
       return ModelActivation.of(name, version, clock.millis(), actor, reason).withManifestSha256(sha);

@@ -6,6 +6,7 @@ import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.model.registry.ModelLoadException;
+import dev.osprey.model.registry.ModelManifest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,9 @@ final class ModelFollower extends ClientThreadWork {
   private final SwapHistory history;
   private final Clock clock;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
+  // What an activation must fit while nothing is loaded: set at start (ServingContract), then the
+  // manifest of each model swapped in. Used by the follower's thread only.
+  private ModelManifest contract;
 
   /**
    * @param consumer reads {@code modelsTopic} (read_committed, no group); closed by this follower
@@ -149,11 +153,16 @@ final class ModelFollower extends ClientThreadWork {
   }
 
   /**
-   * Serves the newest activation; if it cannot be loaded, the newest earlier one that can (what
-   * was serving before the bad activation, unless compaction has removed it), so a restart after
-   * a failed activation does not leave the instance without a model.
+   * Arrives at the model a service running all along would serve: the newest activation that
+   * loads and fits the {@link ServingContract} (so one refused while running is refused again),
+   * else the newest earlier one that does, so a restart after a refused activation neither serves
+   * it nor leaves the instance without a model. Each refusal is logged and counted.
    */
   private void applyAtStart(List<ModelActivation> seen) {
+    contract = ServingContract.atStart(loader.registry(), seen).map(c -> {
+      LOG.info("activations of model '{}' must fit {}", modelName, c);
+      return c.manifest();
+    }).orElse(null);
     Set<Integer> tried = new HashSet<>();
     for (int i = seen.size() - 1; i >= 0 && holder.peek() == null && running(); i--) {
       ModelActivation a = seen.get(i);
@@ -174,15 +183,16 @@ final class ModelFollower extends ClientThreadWork {
     }
     long start = System.nanoTime();
     try {
-      LoadedModel next = loader.load(a, current);
+      LoadedModel next = loader.loadFitting(a, current != null ? current.manifest() : contract);
       holder.swap(next);
+      contract = next.manifest();
       metrics.serving(next);
       LOG.info("serving {} ({} {}{}) after {} ms; activated by {}: {}", next.ref(), next.runtime(), next.precision(),
           next.fellBack() ? ", fallback from auto" : "", (System.nanoTime() - start) / 1_000_000, a.actor(), a.reason());
       record(a.version(), SwapOutcome.SUCCESS, "", a);
     } catch (ModelLoader.IncompatibleModelException e) {
-      LOG.error("activation of {}:{} refused, {} keeps serving: {}", a.modelName(), a.version(), describe(current),
-          e.getMessage());
+      LOG.error("activation of {}:{} refused as incompatible, {} keeps serving: {}", a.modelName(), a.version(),
+          describe(current), e.getMessage());
       record(a.version(), SwapOutcome.INCOMPATIBLE, e.getMessage(), a);
     } catch (ModelLoadException | RuntimeException e) {
       LOG.error("activation of {}:{} failed, {} keeps serving: {}", a.modelName(), a.version(), describe(current),

@@ -48,6 +48,11 @@ public final class ModelLoader {
   // later swaps go straight to the CPU, so the fallback is logged once, not on every swap.
   private volatile boolean tensorRtUnavailable;
 
+  /** The registry versions are loaded from. */
+  ModelRegistry registry() {
+    return registry;
+  }
+
   public ModelLoader(ServingOptions options, ModelRegistry registry, Clock clock) {
     this.options = options;
     this.registry = registry;
@@ -60,11 +65,21 @@ public final class ModelLoader {
    * @throws ModelLoadException if the version is missing or corrupt, or the runtime cannot open it
    */
   public LoadedModel load(ModelActivation activation, LoadedModel current) throws ModelLoadException {
+    return loadFitting(activation, current == null ? null : current.manifest());
+  }
+
+  /**
+   * @param reference what the version must fit (the serving model's manifest, or a starting
+   *     service's {@link ServingContract}), or null when nothing constrains it
+   * @throws IncompatibleModelException if the version does not fit
+   * @throws ModelLoadException if the version is missing or corrupt, or the runtime cannot open it
+   */
+  public LoadedModel loadFitting(ModelActivation activation, ModelManifest reference) throws ModelLoadException {
     ModelVersion version = registry.load(activation.modelName(), activation.version());
     ModelManifest manifest = version.manifest();
     checkManifestHash(activation, version);
-    if (current != null) {
-      checkFits(manifest, current.manifest());
+    if (reference != null) {
+      checkFits(manifest, reference);
     }
     String precision = precision(version);
     Path file = version.file(precision.equals(ServingOptions.PRECISION_INT8) ? FileRoles.INT8_ONNX : FileRoles.FP32_ONNX);
@@ -135,10 +150,10 @@ public final class ModelLoader {
     InputSpec b = serving.input();
     if (a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
       throw new IncompatibleModelException(next.ref() + " takes " + a.dtype().wireName() + " " + a.shape()
-          + " but the serving " + serving.ref() + " takes " + b.dtype().wireName() + " " + b.shape());
+          + " but " + serving.ref() + " takes " + b.dtype().wireName() + " " + b.shape());
     }
     if (!next.labels().equals(serving.labels())) {
-      throw new IncompatibleModelException(next.ref() + " has labels " + next.labels() + " but the serving "
+      throw new IncompatibleModelException(next.ref() + " has labels " + next.labels() + " but "
           + serving.ref() + " has " + serving.labels());
     }
   }

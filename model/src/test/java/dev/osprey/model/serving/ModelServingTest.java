@@ -114,6 +114,69 @@ class ModelServingTest {
     }
   }
 
+  /** Issue 8, item 2a: the newest activation names a version corrupted on disk after it was published. */
+  @Test
+  void aCorruptLatestActivationIsRefusedAgainAtStartAndTheEarlierOneServes() throws Exception {
+    Path onnx;
+    try (var files = java.nio.file.Files.list(registry.versionDir(TestModels.NAME, 2))) {
+      onnx = files.filter(f -> f.toString().endsWith(".onnx")).findFirst().orElseThrow();
+    }
+    byte[] bytes = java.nio.file.Files.readAllBytes(onnx);
+    bytes[bytes.length / 2] ^= 0x5A; // same size, other hash
+    java.nio.file.Files.write(onnx, bytes);
+    consumer.updateEndOffsets(Map.of(MODELS, 2L));
+    onNextPoll(0, TestModels.NAME, activation(TestModels.NAME, 1), activation(TestModels.NAME, 2));
+    try (ModelServing serving = serving()) {
+      serving.start(Duration.ofSeconds(30));
+      assertEquals(1, serving.current().orElseThrow().ref().version());
+      assertEquals(List.of("2:failed", "1:success"), outcomes(serving));
+      assertTrue(serving.history().get(0).detail().contains("corrupt"), serving.history().get(0).detail());
+      assertEquals(1, swaps("failed"));
+    }
+  }
+
+  /**
+   * Issue 8, item 2b: the newest activation names a version with other labels, refused while the
+   * service ran. A restart must refuse it again (not serve it because nothing is loaded yet), serve
+   * the earlier version, and still accept a compatible activation afterwards.
+   */
+  @Test
+  void anIncompatibleLatestActivationIsRefusedAgainAtStart() throws Exception {
+    TestModels.publish(registry, 2, List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
+    consumer.updateEndOffsets(Map.of(MODELS, 2L));
+    onNextPoll(0, TestModels.NAME, activation(TestModels.NAME, 1), activation(TestModels.NAME, 3));
+    try (ModelServing serving = serving()) {
+      serving.start(Duration.ofSeconds(30));
+      assertEquals(1, serving.current().orElseThrow().ref().version());
+      assertEquals(List.of("3:incompatible", "1:success"), outcomes(serving));
+      assertEquals(1, swaps("incompatible"));
+      onNextPoll(2, TestModels.NAME, activation(TestModels.NAME, 2));
+      await().atMost(Duration.ofSeconds(30)).until(() -> serving.history().size() == 3);
+      assertEquals(2, serving.current().orElseThrow().ref().version(), "a compatible activation still swaps in");
+    }
+  }
+
+  /**
+   * The same after compaction: only the incompatible activation is left in the topic. The
+   * registry's previous version is the reference, so nothing serves until a fitting activation
+   * arrives (what a service running all along would have refused is not served after a restart).
+   */
+  @Test
+  void anIncompatibleActivationAloneInACompactedTopicIsRefusedAgainstTheRegistrysPreviousVersion() throws Exception {
+    TestModels.publish(registry, 2, List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"));
+    consumer.updateEndOffsets(Map.of(MODELS, 1L));
+    onNextPoll(0, TestModels.NAME, activation(TestModels.NAME, 3));
+    try (ModelServing serving = serving()) {
+      serving.start(Duration.ofSeconds(30));
+      assertTrue(serving.current().isEmpty(), "the incompatible version is not served");
+      assertEquals(List.of("3:incompatible"), outcomes(serving));
+      assertTrue(serving.history().get(0).detail().contains("but digits:2 has"), serving.history().get(0).detail());
+      onNextPoll(1, TestModels.NAME, activation(TestModels.NAME, 1));
+      await().atMost(Duration.ofSeconds(30)).until(() -> serving.current().isPresent());
+      assertEquals(List.of("3:incompatible", "1:success"), outcomes(serving));
+    }
+  }
+
   @Test
   void startFailsWhenTheTopicCannotBeReadInTime() {
     consumer.updateEndOffsets(Map.of(MODELS, 5L)); // records that never arrive

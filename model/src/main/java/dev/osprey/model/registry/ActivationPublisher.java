@@ -41,6 +41,15 @@ public final class ActivationPublisher implements AutoCloseable {
    * @throws ModelLoadException if the version does not exist or its manifest cannot be read
    */
   public ModelActivation activation(String name, int version, String actor, String reason) throws ModelLoadException {
+    return activation(registry, clock, name, version, actor, reason);
+  }
+
+  /**
+   * As {@link #activation(String, int, String, String)}, for a caller that writes the record with its
+   * own producer (the trainer: in one Kafka transaction with its run log).
+   */
+  public static ModelActivation activation(ModelRegistry registry, Clock clock, String name, int version, String actor,
+      String reason) throws ModelLoadException {
     registry.manifest(name, version);
     try {
       String sha = ModelRegistry.sha256(registry.versionDir(name, version).resolve(ModelRegistry.MANIFEST_FILE));

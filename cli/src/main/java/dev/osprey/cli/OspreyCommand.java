@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       dev.osprey.cli.ingest.IngestCommand.class,
       dev.osprey.cli.inference.InferenceCommand.class,
+      dev.osprey.cli.trainer.TrainerCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
       dev.osprey.cli.train.TrainCommand.class,

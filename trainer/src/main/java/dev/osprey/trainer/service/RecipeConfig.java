@@ -54,7 +54,8 @@ public record RecipeConfig(
     if (calibrationSamples < 1) {
       throw new IllegalArgumentException("calibrationSamples must be >= 1, got " + calibrationSamples);
     }
-    fineTune(0);
+    new Hyperparameters(epochs, batchSize, learningRate, warmupFraction, 1e-5f, labelSmoothing, 0, 0f, validationCount,
+        patience, 0);
   }
 
   /** 3 epochs of 128 at LR 3e-4 (10% warmup, cosine), first layer frozen, smoothing 0.05, 1,000 for early stopping (patience 2); re-distill: teacher 2 epochs, student 3 at 1e-3, T 4, alpha 0.1; 1,000 calibration images. */

@@ -62,7 +62,7 @@ final class RunExecutor {
   private final Datasets datasets;
   private final ImageDataset referenceTrain;
   private final ImageDataset referenceTest;
-  private final RunLog log;
+  private final RunRecorder log;
   private final Clock clock;
   private final TrainerMetrics metrics;
   private final RunHooks hooks;
@@ -76,7 +76,7 @@ final class RunExecutor {
   private RunTransition current;
 
   RunExecutor(TrainerConfig config, ModelRegistry registry, Datasets datasets, ImageDataset referenceTrain,
-      ImageDataset referenceTest, RunLog log, Clock clock, TrainerMetrics metrics, RunHooks hooks, Listener listener,
+      ImageDataset referenceTest, RunRecorder log, Clock clock, TrainerMetrics metrics, RunHooks hooks, Listener listener,
       IntSupplier servingVersion, BooleanSupplier stopping, List<Strategy> promoted) {
     this.config = config;
     this.registry = registry;

@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.Serdes;
  * or the other way round. The transactional id is stable per trainer instance: a restarted trainer
  * fences its previous incarnation, whose open transaction is aborted. Used by one thread.
  */
-final class RunLog implements AutoCloseable {
+final class RunLog implements RunRecorder, AutoCloseable {
   private final Producer<String, byte[]> producer;
   private final Topic<String, RunTransition> runs;
   private final Topic<String, ModelActivation> models;
@@ -42,12 +42,14 @@ final class RunLog implements AutoCloseable {
   }
 
   /** Writes one step. @throws KafkaException if the transaction failed (it was aborted: nothing is visible) */
-  void append(RunTransition step) {
+  @Override
+  public void append(RunTransition step) {
     write(step, null);
   }
 
   /** Writes a step and the activation it records, atomically. @throws KafkaException as {@link #append} */
-  void appendWithActivation(RunTransition step, ModelActivation activation) {
+  @Override
+  public void appendWithActivation(RunTransition step, ModelActivation activation) {
     write(step, activation);
   }
 

@@ -63,8 +63,9 @@ import org.junit.jupiter.api.io.TempDir;
  * student distilled from it are published and the student activated; rotated digits arrive as
  * labels with a drift alarm. Honest labels: the trainer fine-tunes, the gate passes and the
  * candidate is activated by the trainer; a kill right after the activation and a restart do not
- * activate it again; poor online outcomes then roll it back. 30% flipped labels: the gate refuses
- * and says why.
+ * activate it again; poor online outcomes then roll it back. A kill during training: the next
+ * start trains again (attempt 2 of the same run) and activates once. 30% flipped labels: the gate
+ * refuses and says why.
  */
 class TrainerServiceIT {
   static {
@@ -140,13 +141,14 @@ class TrainerServiceIT {
     try (TrainerService second = s.service(meters2, RunHooks.NONE)) {
       second.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> second.health().ready());
-      produceOutcomes(s, 1, 200, 0.9, "champion");
+      produceOutcomes(s, 1, 100, 0.9, "champion");
       produceOutcomes(s, 2, 100, 0.6, "candidate");
       await().atMost(Duration.ofSeconds(60)).until(() -> last(s.read(s.topics.runs())).phase() == RunPhase.ROLLED_BACK);
     }
     List<ModelActivation> activations = s.read(s.topics.models());
     assertEquals(List.of(1, 2, 1), activations.stream().map(ModelActivation::version).toList(), "one activation per step");
-    assertTrue(activations.get(2).reason().startsWith("rollback to v1: v2's online accuracy 0.6"), activations.get(2).reason());
+    assertTrue(activations.get(2).reason().startsWith("rollback to v1: v2's online accuracy 0.6000 over 100 outcomes vs the "
+        + "champion v1's 0.9000 over 100"), activations.get(2).reason());
     assertEquals(List.of(1, 2), s.registry.versions(MODEL), "one published candidate");
     RunTransition rolledBack = last(s.read(s.topics.runs()));
     assertEquals(activated.runId(), rolledBack.runId());
@@ -156,6 +158,32 @@ class TrainerServiceIT {
     assertTrue(scrape.contains("osprey_trainer_rollbacks_total 1.0"), scrape);
     assertTrue(scrape.contains("osprey_trainer_runs_total{outcome=\"rolled_back\",trigger=\"drift\"} 1.0"), scrape);
     assertTrue(meters.scrape().contains("osprey_trainer_gate_passed 1.0"), meters.scrape());
+  }
+
+  @Test
+  void aKillDuringTrainingIsCarriedOnByTheNextStartWithOneVersionAndOneActivation() throws Exception {
+    Setup s = setup("killed");
+    produceDrift(s, 0.0);
+    TrainerService first = s.service(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), step -> {
+      if (step.phase() == RunPhase.TRAINING) {
+        throw new SimulatedCrash();
+      }
+    });
+    first.start();
+    await().atMost(Duration.ofMinutes(2)).until(() -> first.health().status() == Health.Status.DOWN);
+    first.close();
+    assertEquals(RunPhase.TRAINING, last(s.read(s.topics.runs())).phase());
+    assertEquals(List.of(1), s.registry.versions(MODEL), "nothing published by the killed attempt");
+
+    try (TrainerService second = s.service(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), RunHooks.NONE)) {
+      second.start();
+      await().atMost(Duration.ofMinutes(2)).until(() -> last(s.read(s.topics.runs())).phase() == RunPhase.ACTIVATED);
+    }
+    RunTransition activated = last(s.read(s.topics.runs()));
+    assertEquals(2, activated.attempt(), "the restart is the run's second attempt, under the same id");
+    assertEquals(List.of(1, 2), s.read(s.topics.models()).stream().map(ModelActivation::version).toList());
+    assertEquals(List.of(1, 2), s.registry.versions(MODEL));
+    assertEquals(1, s.read(s.topics.runs()).stream().map(RunTransition::runId).distinct().count(), "one run");
   }
 
   @Test
@@ -253,7 +281,8 @@ class TrainerServiceIT {
   private static void produceOutcomes(Setup s, int version, int n, double accuracy, String prefix) {
     try (Producer<String, Outcome> p = s.clients.idempotentProducer(s.topics.outcomes(), null, Map.of())) {
       for (int i = 0; i < n; i++) {
-        boolean correct = i < Math.round(accuracy * n);
+        // spread evenly, so every window of the last outcomes has the same accuracy
+        boolean correct = Math.floor((i + 1) * accuracy) > Math.floor(i * accuracy);
         String id = prefix + "-" + i;
         long ts = T0 + 10_000 + i;
         p.send(new ProducerRecord<>(s.topics.outcomes().name(), id, new Outcome(Outcome.SCHEMA_VERSION, id, MODEL, version,

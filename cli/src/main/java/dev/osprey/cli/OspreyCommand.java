@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       dev.osprey.cli.inference.InferenceCommand.class,
       dev.osprey.cli.monitor.MonitorCommand.class,
       dev.osprey.cli.explain.ExplainCommand.class,
+      dev.osprey.cli.trainer.TrainerCommand.class,
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
       dev.osprey.cli.train.TrainCommand.class,

@@ -25,9 +25,10 @@ class TopicsTest {
     Topics t = new Topics("staging-", new EventCodec());
     assertEquals("staging-osprey.samples.raw", t.samplesRaw().name());
     assertEquals("staging-osprey.dlq", t.dlq().name());
-    assertEquals(11, new HashSet<>(t.all().stream().map(Topic::name).toList()).size());
-    assertEquals(List.of(t.models().name()), t.all().stream().filter(Topic::compacted).map(Topic::name).toList());
+    assertEquals(12, new HashSet<>(t.all().stream().map(Topic::name).toList()).size());
+    assertEquals(List.of(t.models().name(), t.runs().name()), t.all().stream().filter(Topic::compacted).map(Topic::name).toList());
     assertTrue(Topics.defaults().samples().name().equals("osprey.samples"));
+    assertEquals("staging-osprey.runs", t.runs().name());
     assertThrows(IllegalArgumentException.class, () -> new Topics("bad prefix", new EventCodec()));
   }
 

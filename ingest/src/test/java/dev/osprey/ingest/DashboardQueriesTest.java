@@ -66,7 +66,7 @@ class DashboardQueriesTest {
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("2 rules found"), out);
+    assertTrue(out.matches("(?s).*SUCCESS: [1-9][0-9]* rules found.*"), out); // every service adds its own rules
   }
 
   private static void collectExprs(JsonNode node, List<String> out) {

@@ -86,6 +86,27 @@ public final class Recipes {
   }
 
   /**
+   * Continues training {@code base} in place on {@code train}, keeping its head and classes: the
+   * retraining loop's fine-tune (and its teacher's adaptation before a re-distillation). The first
+   * {@code frozenLayers} layers stay frozen (generic features), the rest train at {@code hp}'s
+   * learning rate (meant to be about a tenth of the original) with warmup + cosine, label smoothing
+   * and early stopping on {@code hp.validationCount()} examples of {@code train} (the best epoch is
+   * kept). {@code schema} is the base model's own (its normalization and labels, whatever
+   * {@code train} is called). The result owns {@code base}: close the result, not both.
+   *
+   * @param teachers the lineage to keep (a fine-tuned student still descends from its teacher)
+   * @param details recipe facts recorded beside the hyperparameters (run id, data counts, ...)
+   */
+  public TrainedModel adapt(String recipe, DjlNetwork base, DatasetSchema schema, ImageDataset train, Hyperparameters hp,
+      int frozenLayers, List<Lineage.Teacher> teachers, Map<String, Object> details) {
+    ClassifierTrainer.Run run = new ClassifierTrainer(schema.input(), showProgress)
+        .fit(base, train, hp, new Objective.HardLabels(), frozenLayers, PruningMasks.none(), base.spec().name() + " " + recipe);
+    Map<String, Object> all = new LinkedHashMap<>(details);
+    all.put("frozenLayers", frozenLayers);
+    return new TrainedModel(base, record(recipe, base.spec(), schema, train, hp, run, List.of(), run.seconds(), teachers, all));
+  }
+
+  /**
    * Prunes {@code base} in place to {@code sparsity} (L1 magnitude, see {@link PruningMasks}) and
    * fine-tunes it with the masks held. The result owns {@code base}: close the result, not both.
    */

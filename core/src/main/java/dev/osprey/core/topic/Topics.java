@@ -8,6 +8,7 @@ import dev.osprey.core.event.LabeledSample;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.RunTransition;
 import dev.osprey.core.event.Sample;
 import java.util.List;
 import java.util.Objects;
@@ -17,8 +18,8 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The topic catalogue. Every topic is declared once here with its name and serdes. Names are
  * {@code <prefix>osprey.<name>}; the prefix (default empty) lets several deployments share a
- * cluster. Keys are sample ids (except {@code models}: the model name, and {@code drift}:
- * {@code <modelName>/<detector>}), so the sample topics co-partition.
+ * cluster. Keys are sample ids (except {@code models}: the model name, {@code drift}:
+ * {@code <modelName>/<detector>}, and {@code runs}: the run id), so the sample topics co-partition.
  *
  * <p>Raw topics carry bytes: they may hold anything a producer wrote, and ingest decides.
  */
@@ -37,6 +38,7 @@ public final class Topics {
   private final Topic<String, DriftReport> drift;
   private final Topic<String, Explanation> explanations;
   private final Topic<String, ModelActivation> models;
+  private final Topic<String, RunTransition> runs;
 
   /**
    * @param prefix prepended to every topic name; letters, digits, '.', '_' and '-' only
@@ -66,6 +68,9 @@ public final class Topics {
         new Topic<>(name("explanations"), false, key, new JsonSerde<>(codec, Explanation.class, codec::decodeExplanation));
     // Compacted: the latest record per key is the production model, read by every starting service.
     models = new Topic<>(name("models"), true, key, new JsonSerde<>(codec, ModelActivation.class));
+    // The trainer's run log, keyed by run id; every record carries its run's whole state, so the
+    // latest per key suffices and the topic is compacted. Only the trainer writes it.
+    runs = new Topic<>(name("runs"), true, key, new JsonSerde<>(codec, RunTransition.class));
   }
 
   /** The default catalogue: no prefix. */
@@ -126,8 +131,13 @@ public final class Topics {
     return models;
   }
 
+  /** The retraining run log: one {@link RunTransition} per step of a run, keyed by run id (compacted). */
+  public Topic<String, RunTransition> runs() {
+    return runs;
+  }
+
   /** Every topic, for the admin that creates them. */
   public List<Topic<?, ?>> all() {
-    return List.of(samplesRaw, samples, feedbackRaw, feedback, dlq, predictions, labeled, outcomes, drift, explanations, models);
+    return List.of(samplesRaw, samples, feedbackRaw, feedback, dlq, predictions, labeled, outcomes, drift, explanations, models, runs);
   }
 }

@@ -45,6 +45,15 @@ public final class ActivationPublisher implements AutoCloseable {
    * @throws IllegalArgumentException for an invalid name or a version below 1
    */
   public ModelActivation activation(String name, int version, String actor, String reason) throws ModelLoadException {
+    return activation(registry, clock, name, version, actor, reason);
+  }
+
+  /**
+   * As {@link #activation(String, int, String, String)}, for a caller that writes the record with its
+   * own producer (the trainer: in one Kafka transaction with its run log).
+   */
+  public static ModelActivation activation(ModelRegistry registry, Clock clock, String name, int version, String actor,
+      String reason) throws ModelLoadException {
     registry.load(name, version);
     try {
       String sha = ModelRegistry.sha256(registry.versionDir(name, version).resolve(ModelRegistry.MANIFEST_FILE));

@@ -1,5 +1,6 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.GateDecision;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,8 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.RunTransition;
+import dev.osprey.core.event.RunPhase;
+import dev.osprey.core.event.Strategy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

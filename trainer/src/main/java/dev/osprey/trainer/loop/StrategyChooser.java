@@ -1,5 +1,7 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.StrategyChoice;
+import dev.osprey.core.event.Strategy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

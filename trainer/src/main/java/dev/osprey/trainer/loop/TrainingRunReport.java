@@ -1,5 +1,8 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.RunTransition;
+import dev.osprey.core.event.TriggerKind;
+import dev.osprey.core.event.Strategy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

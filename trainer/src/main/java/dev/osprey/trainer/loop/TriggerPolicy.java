@@ -1,5 +1,7 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.RunRequest;
+import dev.osprey.core.event.TriggerKind;
 import dev.osprey.core.event.DriftReport;
 import dev.osprey.core.event.LabeledSample;
 import dev.osprey.core.event.Outcome;
@@ -18,7 +20,7 @@ import java.util.Optional;
  *   <li>Each enabled trigger ({@link TriggerConfig}) watches its condition; the moment the
  *       condition first holds is its <em>anchor</em> (the alarm's report id, the N-th label, the
  *       outcome that crossed the floor, the schedule slot). The run id is derived from the model,
- *       the trigger and the anchor only ({@link RunRequest#runId}), so replaying the same log after
+ *       the trigger and the anchor only ({@link #runId}), so replaying the same log after
  *       a restart derives the same ids.
  *   <li>One run at a time: while a run is in flight (from the request until {@link #runFinished})
  *       and during the cooldown after it, conditions keep accumulating but no run is requested; the
@@ -79,6 +81,11 @@ public final class TriggerPolicy {
 
   public TriggerConfig config() {
     return config;
+  }
+
+  /** The deterministic run id of a trigger anchored at {@code anchor} for {@code modelName}: {@code <trigger>-<16 hex>}. */
+  public static String runId(String modelName, TriggerKind trigger, String anchor) {
+    return trigger.label() + "-" + StableHash.hex(modelName + "\n" + trigger.label() + "\n" + anchor);
   }
 
   /** A label arrived (from {@code osprey.labeled}). */
@@ -273,7 +280,7 @@ public final class TriggerPolicy {
       }
     }
     RunRequest request = new RunRequest(
-        RunRequest.runId(config.modelName(), trigger, anchor), trigger, anchor, reason, now, held, figures);
+        TriggerPolicy.runId(config.modelName(), trigger, anchor), trigger, anchor, reason, now, held, figures);
     alarms.values().forEach(a -> a.consumed = true);
     labelsSinceRun = 0;
     labelsAnchor = null;

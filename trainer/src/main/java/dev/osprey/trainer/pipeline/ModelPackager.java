@@ -160,6 +160,20 @@ public final class ModelPackager {
   }
 
   /**
+   * More figures measured on the exported graphs before the version is published, written into its
+   * manifest's metrics (the retraining loop's promotion gate figures). Runs after the standard
+   * measurements; a failure stops the publish, so nothing becomes visible.
+   */
+  @FunctionalInterface
+  public interface ExtraMeasurement {
+    /** No extra figures. */
+    ExtraMeasurement NONE = (fp32, int8) -> Map.of();
+
+    /** @return finite figures by metric name */
+    Map<String, Double> measure(Path fp32Onnx, Path int8Onnx) throws IOException, PredictorException;
+  }
+
+  /**
    * Exports, quantizes, measures and publishes.
    *
    * @param progress told each step as it starts (e.g. "quantize int8 (entropy, 1000 samples)")
@@ -167,6 +181,11 @@ public final class ModelPackager {
    * @throws PredictorException if ONNX Runtime refuses the exported or quantized graph
    */
   public Published publish(Request r, Consumer<String> progress) throws IOException, PredictorException {
+    return publish(r, progress, ExtraMeasurement.NONE);
+  }
+
+  /** As {@link #publish(Request, Consumer)}, adding {@code extra}'s figures to the manifest's metrics. */
+  public Published publish(Request r, Consumer<String> progress, ExtraMeasurement extra) throws IOException, PredictorException {
     Path work = Files.createTempDirectory("osprey-package-");
     try {
       progress.accept("export fp32 ONNX");
@@ -210,6 +229,7 @@ public final class ModelPackager {
       plans.candidates().forEach((name, c) -> draft.setFile(c.file(), planFiles.get(name)));
       PublishedNetwork.addTo(draft, r.network(), r.trainingHyperparameters(), work);
       r.extraMetrics().forEach(draft::optMetric);
+      extra.measure(fp32File, int8File).forEach(draft::optMetric);
       if (r.parentVersion() != null) {
         draft.optParentVersion(r.parentVersion());
       }

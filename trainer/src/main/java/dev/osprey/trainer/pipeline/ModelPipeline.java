@@ -103,6 +103,8 @@ public final class ModelPipeline {
     private Path saveTo;
     private ImageDataset evaluateOn;
     private Publication publication;
+    private ImageDataset calibrationData;
+    private ModelPackager.ExtraMeasurement extraMeasurement = ModelPackager.ExtraMeasurement.NONE;
 
     private Plan(Training training, Path trainedDirectory) {
       this.training = training;
@@ -136,6 +138,18 @@ public final class ModelPipeline {
       this.publication = publication;
       return this;
     }
+
+    /** Calibrate int8 on these images (e.g. the retraining loop's data mix) instead of a named dataset. */
+    public Plan optCalibrationData(ImageDataset images) {
+      this.calibrationData = images;
+      return this;
+    }
+
+    /** Measure more on the exported graphs before publishing; the figures go into the manifest's metrics. */
+    public Plan optExtraMeasurement(ModelPackager.ExtraMeasurement measurement) {
+      this.extraMeasurement = Objects.requireNonNull(measurement, "measurement");
+      return this;
+    }
   }
 
   /**
@@ -165,7 +179,7 @@ public final class ModelPipeline {
         progress.accept("saved to " + plan.saveTo);
       }
       EvaluationReport evaluation = plan.evaluateOn == null ? null : evaluate(model, plan.evaluateOn, plan.saveTo);
-      ModelPackager.Published published = plan.publication == null ? null : publish(model, plan.publication);
+      ModelPackager.Published published = plan.publication == null ? null : publish(model, plan);
       return new Born(model.record(), evaluation, published);
     }
   }
@@ -194,16 +208,19 @@ public final class ModelPipeline {
     return report;
   }
 
-  private ModelPackager.Published publish(TrainedModel model, Publication p) throws IOException, PredictorException {
+  private ModelPackager.Published publish(TrainedModel model, Plan plan) throws IOException, PredictorException {
+    Publication p = plan.publication;
     TrainingRecord record = model.record();
-    ImageDataset calibration = datasets.load(p.calibration() != null ? p.calibration() : record.dataset());
+    ImageDataset calibration = plan.calibrationData != null ? plan.calibrationData
+        : datasets.load(p.calibration() != null ? p.calibration() : record.dataset());
     ImageDataset reference = datasets.load(p.reference() != null ? p.reference() : testSplitOf(record.dataset()));
     Integer parent = p.parent() != null ? p.parent() : (registry.latest(p.name()).isPresent() ? registry.latest(p.name()).getAsInt() : null);
     ModelPackager.Request request = new ModelPackager.Request(p.name(), model.network(), record.input(), record.labels(), calibration,
         Math.min(p.calibrationSamples(), calibration.size()), QuantizationConfig.of(p.method()), reference, hyperparameters(record),
         lineage(record), parent,
         Map.of("validation_accuracy", record.bestValidationAccuracy(), "training_seconds", record.seconds()));
-    ModelPackager.Published published = new ModelPackager(registry, planning).publish(request, step -> progress.accept("  " + step));
+    ModelPackager.Published published =
+        new ModelPackager(registry, planning).publish(request, step -> progress.accept("  " + step), plan.extraMeasurement);
     progress.accept(String.format(Locale.ROOT, "published %s: %s accuracy int8 %.4f, fp32 %.4f, agreement %.4f; %d -> %d bytes; %s",
         published.version().ref(), reference.name(), published.accuracyInt8(), published.accuracyFp32(), published.agreement(),
         published.fp32Bytes(), published.int8Bytes(), published.version().directory()));

@@ -1,5 +1,7 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.GateDecision;
 import static dev.osprey.trainer.loop.SimulatedPredictions.flip;
 import static dev.osprey.trainer.loop.SimulatedPredictions.model;
 import static dev.osprey.trainer.loop.SimulatedPredictions.perturb;
@@ -9,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.trainer.loop.SimulatedPredictions.Population;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -228,12 +229,11 @@ class PromotionGateTest {
   }
 
   @Test
-  void theReportCarriesEveryFigureAndSurvivesJson() throws Exception {
+  void theDecisionCarriesEveryFigureAndSurvivesTheEventCodec() {
     GateDecision d = gate.decide(handmade(20, 2));
-    GateReport report = GateReport.of("drift-0123456789abcdef", "digits", 3, 4, d, 1_700_000_000_000L);
-    ObjectMapper json = new ObjectMapper();
-    GateReport back = json.readValue(json.writeValueAsBytes(report), GateReport.class);
-    assertEquals(report, back);
+    EventCodec codec = new EventCodec();
+    GateDecision back = codec.decode(codec.encode(d), GateDecision.class);
+    assertEquals(d, back);
     assertEquals(d.figures(), back.figures());
     assertEquals(d.summary(), back.summary());
   }

@@ -1,11 +1,20 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.RunTransition;
+import dev.osprey.core.event.RunPhase;
+import dev.osprey.core.event.RunRequest;
+import dev.osprey.core.event.TriggerKind;
+import dev.osprey.core.event.StrategyChoice;
+import dev.osprey.core.event.Strategy;
+import dev.osprey.core.event.GateDecision;
 import static dev.osprey.trainer.loop.LoopEvents.MODEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.osprey.core.topic.Topic;
+import dev.osprey.core.topic.Topics;
 import dev.osprey.trainer.loop.RunRecovery.Action;
 import dev.osprey.trainer.loop.RunRecovery.Plan;
 import java.util.ArrayList;
@@ -24,7 +33,7 @@ class RunRecoveryTest {
   private static final StrategyChoice FINE_TUNE = new StrategyChoice(Strategy.FINE_TUNE, "fine-tune: moderate", Map.of());
 
   private static RunRequest request(String anchor, long at) {
-    return new RunRequest(RunRequest.runId(MODEL, TriggerKind.DRIFT, anchor), TriggerKind.DRIFT, anchor,
+    return new RunRequest(TriggerPolicy.runId(MODEL, TriggerKind.DRIFT, anchor), TriggerKind.DRIFT, anchor,
         "drift alarm " + anchor, at, EnumSet.of(TriggerKind.DRIFT), Map.of("labelsSinceOnset", 1000.0));
   }
 
@@ -274,11 +283,11 @@ class RunRecoveryTest {
   }
 
   @Test
-  void aTransitionSurvivesJson() throws Exception {
-    ObjectMapper json = new ObjectMapper();
+  void aTransitionSurvivesTheRunsTopicSerde() {
+    Topic<String, RunTransition> runs = Topics.defaults().runs();
     for (RunTransition t : successfulRun()) {
-      RunTransition back = json.readValue(json.writeValueAsBytes(t), RunTransition.class);
-      assertEquals(t, back);
+      byte[] bytes = runs.valueSerde().serializer().serialize(runs.name(), t);
+      assertEquals(t, runs.valueSerde().deserializer().deserialize(runs.name(), bytes));
     }
   }
 }

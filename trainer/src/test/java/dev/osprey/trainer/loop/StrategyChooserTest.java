@@ -1,5 +1,7 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.StrategyChoice;
+import dev.osprey.core.event.Strategy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

@@ -1,5 +1,7 @@
 package dev.osprey.trainer.loop;
 
+import dev.osprey.core.event.RunRequest;
+import dev.osprey.core.event.TriggerKind;
 import static dev.osprey.trainer.loop.LoopEvents.MODEL;
 import static dev.osprey.trainer.loop.LoopEvents.alarm;
 import static dev.osprey.trainer.loop.LoopEvents.clear;
@@ -37,7 +39,7 @@ class TriggerPolicyTest {
     RunRequest r = p.onLabeled(labeled("s3", 3, 30)).orElseThrow();
     assertEquals(TriggerKind.NEW_LABELS, r.trigger());
     assertEquals("s3@30", r.anchor());
-    assertEquals(RunRequest.runId(MODEL, TriggerKind.NEW_LABELS, "s3@30"), r.runId());
+    assertEquals(TriggerPolicy.runId(MODEL, TriggerKind.NEW_LABELS, "s3@30"), r.runId());
     assertTrue(r.runId().matches("labels-[0-9a-f]{16}"), r.runId());
     assertEquals(T0, r.requestedAt());
     assertEquals(EnumSet.of(TriggerKind.NEW_LABELS), r.held());
@@ -92,7 +94,7 @@ class TriggerPolicyTest {
     RunRequest r = p.onLabeled(labeled("post3", 0, 220)).orElseThrow();
     assertEquals(TriggerKind.DRIFT, r.trigger());
     assertEquals("r1", r.anchor());
-    assertEquals(RunRequest.runId(MODEL, TriggerKind.DRIFT, "r1"), r.runId());
+    assertEquals(TriggerPolicy.runId(MODEL, TriggerKind.DRIFT, "r1"), r.runId());
     assertEquals(3.0, r.figures().get("labelsSinceOnset"));
     assertEquals(12.5, r.figures().get("driftStatistic"));
     assertEquals("drift alarm r1 (page-hinkley, v1) with 3 labels since its onset", r.reason());
@@ -204,9 +206,9 @@ class TriggerPolicyTest {
     List<String> first = replayIds(new FakeClock(T0));
     assertEquals(first, replayIds(new FakeClock(T0 + 86_400_000L)));
     assertEquals(List.of(
-        RunRequest.runId(MODEL, TriggerKind.DRIFT, "r-5"),
-        RunRequest.runId(MODEL, TriggerKind.ACCURACY_FLOOR, "o18@v1@118"),
-        RunRequest.runId(MODEL, TriggerKind.NEW_LABELS, "s32@132")), first);
+        TriggerPolicy.runId(MODEL, TriggerKind.DRIFT, "r-5"),
+        TriggerPolicy.runId(MODEL, TriggerKind.ACCURACY_FLOOR, "o18@v1@118"),
+        TriggerPolicy.runId(MODEL, TriggerKind.NEW_LABELS, "s32@132")), first);
   }
 
   /** A log with a drift-triggered run, then one on accuracy, then one on labels. */

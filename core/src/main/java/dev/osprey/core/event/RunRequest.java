@@ -1,13 +1,12 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 import java.util.Map;
 import java.util.Set;
 
 /**
- * "Start a retraining run now", as decided by {@link TriggerPolicy}.
+ * "Start a retraining run now", as decided by the trainer's {@code TriggerPolicy}.
  *
- * <p>The id is a function of the model, the trigger and its anchor only ({@link #runId(String,
- * TriggerKind, String)}), never of wall-clock time or a counter held in memory, so a restarted
+ * <p>The id is a function of the model, the trigger and its anchor only ({@code TriggerPolicy.runId} in the trainer), never of wall-clock time or a counter held in memory, so a restarted
  * trainer that re-reads the same log derives the same id and can tell the run is already known.
  *
  * @param runId deterministic id, {@code <trigger>-<16 hex>}
@@ -26,10 +25,5 @@ public record RunRequest(
   public RunRequest {
     held = Set.copyOf(held);
     figures = Map.copyOf(figures);
-  }
-
-  /** The deterministic run id of a trigger anchored at {@code anchor} for {@code modelName}. */
-  public static String runId(String modelName, TriggerKind trigger, String anchor) {
-    return trigger.label() + "-" + StableHash.hex(modelName + "\n" + trigger.label() + "\n" + anchor);
   }
 }

@@ -1,4 +1,4 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Collections;
@@ -6,16 +6,15 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One step of a retraining run, written to the run log (proposed topic {@code osprey.runs}, key =
- * run id). Each record carries the run's whole state after the step, not just the step, so the
+ * One step of a retraining run, written to the run log (topic {@code osprey.runs}, key = run id). Each record carries the run's whole state after the step, not just the step, so the
  * latest record per run is enough to recover it: the topic may be compacted, and a replay that
- * lost earlier records (or sees one twice) still recovers exactly ({@link RunRecovery}).
+ * lost earlier records (or sees one twice) still recovers exactly (the trainer's {@code RunRecovery}).
  *
  * <p>Steps are made only through the methods below, which enforce {@link RunPhase}'s legal moves;
  * in particular there is no way to activate a run twice, or to activate one the gate refused.
  *
  * @param schemaVersion record schema version
- * @param runId the run's deterministic id ({@link RunRequest#runId})
+ * @param runId the run's deterministic id ({@link RunRequest#runId()})
  * @param seq 1 for TRIGGERED, +1 per step; orders a run's records and makes replays idempotent
  * @param phase the phase entered by this step
  * @param modelName registry name of the model

@@ -1,4 +1,4 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @param passed whether the candidate may be activated
  * @param figures every figure and threshold, finite numbers under {@code gate.*} keys in a stable
- *     order; ready for the manifest's metrics and for {@link GateReport}
+ *     order; ready for the manifest's metrics and the run log
  * @param summary one line: the activation's reason when passed, the first refusal otherwise
  * @param refusals why it did not pass, one line per failed rule (empty when passed)
  * @param notes what the gate could not check and why (e.g. no teacher)

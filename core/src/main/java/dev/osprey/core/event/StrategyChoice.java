@@ -1,4 +1,4 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 /** How a run produces its candidate. */
 public enum Strategy {

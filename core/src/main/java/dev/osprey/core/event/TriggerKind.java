@@ -1,4 +1,4 @@
-package dev.osprey.trainer.loop;
+package dev.osprey.core.event;
 
 /**
  * Why a retraining run was requested. When several triggers hold at once, the run is credited to

@@ -57,7 +57,9 @@ class EventCodecTest {
         "## Labeled sample", codec::decodeLabeledSample,
         "## Outcome", codec::decodeOutcome,
         "## Drift report", codec::decodeDriftReport,
-        "## Explanation", codec::decodeExplanation);
+        "## Explanation", codec::decodeExplanation,
+        // written only by the trainer; its topic decodes without the input events' strict checks
+        "## Run transition", json -> codec.decode(json, RunTransition.class));
     Map<String, Integer> examples = new java.util.TreeMap<>();
     String section = "";
     var m = java.util.regex.Pattern.compile("(?m)^(## [^(\\n]*)[^\\n]*$|```json\\n(.*?)\\n```", java.util.regex.Pattern.DOTALL)
@@ -74,7 +76,7 @@ class EventCodecTest {
       examples.merge(section, 1, Integer::sum);
     }
     assertEquals(Map.of("## Sample", 2, "## Feedback", 1, "## Prediction", 1, "## Model activation", 1,
-        "## Labeled sample", 2, "## Outcome", 1, "## Drift report", 1, "## Explanation", 1), examples);
+        "## Labeled sample", 2, "## Outcome", 1, "## Drift report", 1, "## Explanation", 1, "## Run transition", 1), examples);
   }
 
   @Test

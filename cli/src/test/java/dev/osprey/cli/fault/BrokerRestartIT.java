@@ -95,6 +95,10 @@ class BrokerRestartIT {
       await().atMost(Duration.ofMinutes(2)).until(() -> predictions(kafka).size() >= HALF / 3);
       broker.close();
       broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Config(port, tmp.resolve("kafka"), 3));
+      // the restarted broker takes a moment (longer on a loaded machine) to lead every partition again
+      try (TopicAdmin admin = new TopicAdmin(kafka)) {
+        admin.awaitWritable(topics.all().stream().map(t -> t.name()).toList(), Duration.ofMinutes(3));
+      }
       send(kafka, HALF, 2 * HALF);
 
       Map<String, Integer> seen = new HashMap<>();

@@ -80,7 +80,7 @@ class InferenceCommandIT {
     Run missing = osprey("models", "activate", "tiny", "2", "--registry", registry.toString(),
         "--bootstrap-servers", kafka.bootstrapServers());
     assertEquals(1, missing.code());
-    assertTrue(missing.err().startsWith("no model tiny:2 in registry"), missing.err());
+    assertTrue(missing.err().startsWith("refusing to activate tiny:2: no model tiny:2 in registry"), missing.err());
 
     Run ok = osprey("models", "activate", "tiny", "1", "--registry", registry.toString(),
         "--bootstrap-servers", kafka.bootstrapServers(), "--reason", "first release", "--actor", "cli:test");

@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * each on the other half of the training set) is trained first when the registry has none; that
  * setup is not timed.
  *
- * <pre>java -cp ... dev.osprey.trainer.service.RetrainingBenchmark DATASET LABELS ROTATE REGISTRY_DIR [DATA_DIR]</pre>
+ * <pre>java -Dai.djl.offline=true -cp cli/target/osprey.jar dev.osprey.trainer.service.RetrainingBenchmark \
+ *     DATASET LABELS ROTATE REGISTRY_DIR [DATA_DIR]</pre>
  *
  * e.g. {@code mnist 10000 30 /tmp/bench-registry data} (docs/retraining.md#benchmark).
  */

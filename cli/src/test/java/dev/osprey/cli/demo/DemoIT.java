@@ -102,12 +102,12 @@ class DemoIT {
       assertEquals(1500, got.predictions().distinctIds());
       assertEquals(java.util.Map.of("digits:1", 1500), got.predictions().versions());
       assertEquals(sent.feedback(), got.predictions().labelled());
-      // online accuracy on ~300 labelled test images (each replayed 1.5x) vs the manifest's ~0.96 on the same set
-      assertTrue(got.predictions().accuracy() > 0.93, "online accuracy " + got.predictions().accuracy());
       Demo.DriftSummary drift = demo.awaitDriftReport(sent);
       var flagged = drift.firstAlarmAfterOnset();
       assertTrue(flagged.isPresent(), "the monitor flags rotate:30 from sample 750: " + buf.toString(StandardCharsets.UTF_8));
       assertTrue(flagged.get().samplesSeen() - 750 <= 500, "flagged within 500 predictions: " + flagged.get());
+      // online accuracy on the ~150 labelled clean test images vs the manifest's figure on the same set
+      assertTrue(drift.accuracyBefore() > 0.9, "online accuracy before the drift: " + drift);
       assertTrue(drift.accuracyAfter() < drift.accuracyBefore(), "rotation costs accuracy: " + drift);
       assertTrue(demo.explanationCounts().values().stream().mapToDouble(Double::doubleValue).sum() > 0,
           "explanations written: " + demo.explanationCounts());

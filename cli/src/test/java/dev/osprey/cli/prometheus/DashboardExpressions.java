@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Every PromQL expression the repository's dashboards and alert rules ask Prometheus. */
@@ -19,9 +17,6 @@ public final class DashboardExpressions {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  /** A trailing comparison with a number: {@code ... > 0.05}. */
-  private static final Pattern TRAILING_COMPARISON =
-      Pattern.compile("(?s)^(.*?)\\s*(>=|<=|==|!=|>|<)\\s*(-?[0-9.eE+]+)\\s*$");
 
   private DashboardExpressions() {}
 
@@ -60,12 +55,32 @@ public final class DashboardExpressions {
   }
 
   /**
-   * An alert expression made to return data whether it fires or not: a trailing comparison with a
-   * number becomes a {@code bool} comparison (0 or 1 per series) — so "returns data" checks the
-   * metrics exist, and firing is checked separately through {@code ALERTS}.
+   * An alert expression made to return data whether it fires or not: its first top-level
+   * comparison ({@code >}, {@code <}, {@code ==}, ...) becomes a {@code bool} comparison (0 or 1 per
+   * series) — so "returns data" checks the series it is built from exist, and firing is checked
+   * separately through {@code ALERTS}.
    */
   public static String withoutFilter(String expr) {
-    Matcher m = TRAILING_COMPARISON.matcher(expr);
-    return m.matches() ? "(" + m.group(1) + ") " + m.group(2) + " bool " + m.group(3) : expr;
+    int depth = 0;
+    boolean quoted = false;
+    for (int i = 0; i < expr.length(); i++) {
+      char c = expr.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (quoted) {
+        continue;
+      } else if (c == '(' || c == '{' || c == '[') {
+        depth++;
+      } else if (c == ')' || c == '}' || c == ']') {
+        depth--;
+      } else if (depth == 0 && (c == '>' || c == '<' || ((c == '=' || c == '!') && i + 1 < expr.length() && expr.charAt(i + 1) == '='))) {
+        int end = i + 1 < expr.length() && expr.charAt(i + 1) == '=' ? i + 2 : i + 1;
+        if (expr.startsWith(" bool", end)) {
+          return expr;
+        }
+        return expr.substring(0, end) + " bool" + expr.substring(end);
+      }
+    }
+    return expr;
   }
 }

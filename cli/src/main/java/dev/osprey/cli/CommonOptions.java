@@ -38,6 +38,11 @@ public final class CommonOptions {
     return OspreyConfig.from(source());
   }
 
+  /** The merged config, to which a command adds its own flags as keys. */
+  public ConfigFlags flags() {
+    return new ConfigFlags(source());
+  }
+
   public ConfigSource source() {
     Map<String, String> flags = new LinkedHashMap<>(overrides);
     if (bootstrapServers != null) {

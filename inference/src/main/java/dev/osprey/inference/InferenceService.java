@@ -8,6 +8,7 @@ import dev.osprey.core.service.Health;
 import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceStartException;
+import dev.osprey.core.service.ShutdownOrder;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ActivationPublisher;
@@ -213,22 +214,6 @@ public final class InferenceService implements OspreyService {
       return;
     }
     closed = true;
-    try {
-      if (http != null) {
-        http.close();
-      }
-      if (loop != null) {
-        loop.stop();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      if (serving != null) {
-        serving.close();
-      }
-      if (publisher != null) {
-        publisher.close();
-      }
-    }
+    ShutdownOrder.close(LOG, http, loop, serving, publisher);
   }
 }

@@ -1,26 +1,18 @@
 package dev.osprey.cli.explain;
 
 import dev.osprey.cli.CommonOptions;
-import dev.osprey.core.config.ConfigSource;
+import dev.osprey.cli.ServiceOptions;
 import dev.osprey.core.config.OspreyConfig;
-import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
-import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.service.ExplainConfig;
 import dev.osprey.explain.service.ExplainService;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code osprey explain}: runs the explain service until stopped (parses options, nothing more);
@@ -33,7 +25,7 @@ import picocli.CommandLine.Spec;
     subcommands = {ExplainSampleCommand.class, ExplainSanityCommand.class})
 public final class ExplainCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
-  @Spec CommandSpec spec;
+  @Mixin ServiceOptions service;
 
   @Option(names = "--model", description = "Registry name of the model explained (explain.model).")
   String model;
@@ -53,57 +45,35 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "HTTP port on explain.http.host; 0 = any, -1 = off (explain.http.port). Default 9405.")
   Integer httpPort;
 
-  @Option(names = "--create-topics", description = "Create missing Osprey topics first.")
-  boolean createTopics;
-
   /** The merged config with this command's flags applied as {@code explain.*} keys. */
   OspreyConfig config() {
-    Map<String, String> merged = new LinkedHashMap<>(common.source().asMap());
-    put(merged, ExplainConfig.KEY_MODEL, model);
-    put(merged, ExplainConfig.KEY_METHODS, methods);
-    put(merged, ExplainConfig.KEY_RATE, rate);
-    put(merged, ExplainConfig.KEY_LOW_CONFIDENCE, lowConfidence);
-    put(merged, ExplainConfig.KEY_HEATMAP_DIR, heatmaps);
-    put(merged, ExplainConfig.KEY_HTTP_PORT, httpPort);
-    return OspreyConfig.from(ConfigSource.of(merged));
-  }
-
-  private static void put(Map<String, String> m, String key, Object value) {
-    if (value != null) {
-      m.put(key, value.toString());
-    }
+    return common.flags()
+        .set(ExplainConfig.KEY_MODEL, model)
+        .set(ExplainConfig.KEY_METHODS, methods)
+        .set(ExplainConfig.KEY_RATE, rate)
+        .set(ExplainConfig.KEY_LOW_CONFIDENCE, lowConfidence)
+        .set(ExplainConfig.KEY_HEATMAP_DIR, heatmaps)
+        .set(ExplainConfig.KEY_HTTP_PORT, httpPort)
+        .config();
   }
 
   @Override
   public Integer call() throws Exception {
     OspreyConfig cfg = config();
-    ExplainConfig explain;
-    try {
-      explain = ExplainConfig.from(cfg.source());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
+    ExplainConfig explain = service.parse(() -> ExplainConfig.from(cfg.source()));
     // one PyTorch thread: the service runs beside inference on few cores (before DJL's engine loads)
     System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));
     System.setProperty("ai.djl.pytorch.num_interop_threads", System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
-    Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
-    if (createTopics) {
-      try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {
-        admin.createAll(topics, cfg.topics().partitions(), cfg.topics().replicationFactor());
-      }
-    }
+    Topics topics = service.topics(cfg);
     PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("explain");
-    try (ExplainService service = new ExplainService(explain, topics, registry,
-        new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties())) {
-      new ServiceRunner().run(service, "explain", s -> {
-        System.out.println("explain running: model " + s.serving().map(m -> m.ref().toString())
+    // no metrics server of its own: the service's HTTP serves /metrics
+    service.run("explain", new ExplainService(explain, topics, registry,
+            new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties()), registry, null,
+        s -> "explain running: model " + s.serving().map(m -> m.ref().toString())
             .orElse("'" + explain.modelName() + "' (waiting for `osprey models activate`)") + ", methods "
             + explain.methods() + ", " + explain.sampling().ratePerSecond() + "/s + rules"
             + (s.httpPort() < 0 ? "" : "; HTTP on http://" + explain.httpHost() + ":" + s.httpPort()
                 + " (/v1/explain, /v1/explanations/{id}[.png], /health, /metrics)"));
-        System.out.println("Press Ctrl-C to stop.");
-      });
-    }
     return 0;
   }
 }

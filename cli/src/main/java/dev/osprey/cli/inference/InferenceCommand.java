@@ -1,26 +1,18 @@
 package dev.osprey.cli.inference;
 
 import dev.osprey.cli.CommonOptions;
-import dev.osprey.core.config.ConfigSource;
+import dev.osprey.cli.ServiceOptions;
 import dev.osprey.core.config.OspreyConfig;
-import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.PrometheusMetrics;
-import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code osprey inference}: parses options and runs the inference service until stopped; nothing more. */
 @Command(name = "inference", mixinStandardHelpOptions = true,
@@ -28,7 +20,7 @@ import picocli.CommandLine.Spec;
         + "hot-swapped from osprey.models; HTTP predict/models/health/ready/metrics.")
 public final class InferenceCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
-  @Spec CommandSpec spec;
+  @Mixin ServiceOptions service;
 
   @Option(names = "--model", description = "Registry name of the model to serve (inference.model).")
   String model;
@@ -48,53 +40,31 @@ public final class InferenceCommand implements Callable<Integer> {
   @Option(names = "--http-port", description = "HTTP port on inference.http.host; 0 = any free port, -1 = off (inference.http.port). Default 9402.")
   Integer httpPort;
 
-  @Option(names = "--create-topics", description = "Create missing Osprey topics first (topics.partitions, topics.replication.factor).")
-  boolean createTopics;
-
   /** The merged config with this command's flags applied as {@code inference.*} keys. */
   OspreyConfig config() {
-    Map<String, String> merged = new LinkedHashMap<>(common.source().asMap());
-    put(merged, InferenceConfig.KEY_MODEL, model);
-    put(merged, InferenceConfig.KEY_RUNTIME, runtime);
-    put(merged, InferenceConfig.KEY_MAX_BATCH_SIZE, batchSize);
-    put(merged, InferenceConfig.KEY_MAX_BATCH_DELAY, batchDelay);
-    put(merged, InferenceConfig.KEY_INSTANCE_ID, instanceId);
-    put(merged, InferenceConfig.KEY_HTTP_PORT, httpPort);
-    return OspreyConfig.from(ConfigSource.of(merged));
-  }
-
-  private static void put(Map<String, String> m, String key, Object value) {
-    if (value != null) {
-      m.put(key, value.toString());
-    }
+    return common.flags()
+        .set(InferenceConfig.KEY_MODEL, model)
+        .set(InferenceConfig.KEY_RUNTIME, runtime)
+        .set(InferenceConfig.KEY_MAX_BATCH_SIZE, batchSize)
+        .set(InferenceConfig.KEY_MAX_BATCH_DELAY, batchDelay)
+        .set(InferenceConfig.KEY_INSTANCE_ID, instanceId)
+        .set(InferenceConfig.KEY_HTTP_PORT, httpPort)
+        .config();
   }
 
   @Override
   public Integer call() throws Exception {
     OspreyConfig cfg = config();
-    InferenceConfig inference;
-    try {
-      inference = InferenceConfig.from(cfg.source());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
-    if (createTopics) {
-      try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {
-        admin.createAll(topics, cfg.topics().partitions(), cfg.topics().replicationFactor());
-      }
-    }
+    InferenceConfig inference = service.parse(() -> InferenceConfig.from(cfg.source()));
+    Topics topics = service.topics(cfg);
     PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("inference");
-    try (InferenceService service = new InferenceService(inference, topics, registry,
-        new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties())) {
-      new ServiceRunner().run(service, "inference", s -> {
-        System.out.println("inference running: model " + s.serving().map(m -> m.ref() + " (" + m.runtime() + " "
+    // no metrics server of its own: the service's HTTP serves /metrics
+    service.run("inference", new InferenceService(inference, topics, registry,
+            new ModelRegistry(cfg.paths().registryDir()), cfg.kafka().clientProperties()), registry, null,
+        s -> "inference running: model " + s.serving().map(m -> m.ref() + " (" + m.runtime() + " "
             + m.precision() + ")").orElse("'" + inference.modelName() + "' (waiting for `osprey models activate`)")
             + (s.httpPort() < 0 ? "" : "; HTTP on http://" + inference.httpHost() + ":" + s.httpPort()
                 + " (/v1/predict, /v1/models, /health, /ready, /metrics)"));
-        System.out.println("Press Ctrl-C to stop.");
-      });
-    }
     return 0;
   }
 }

@@ -1,29 +1,20 @@
 package dev.osprey.cli.trainer;
 
 import dev.osprey.cli.CommonOptions;
-import dev.osprey.core.config.ConfigSource;
+import dev.osprey.cli.ServiceOptions;
 import dev.osprey.core.config.MetricsSettings;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.data.Datasets;
-import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.TopicAdmin;
-import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
-import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.trainer.service.TrainerConfig;
 import dev.osprey.trainer.service.TrainerService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code osprey trainer}: parses options and runs the retraining service until stopped; nothing more. */
 @Command(name = "trainer", mixinStandardHelpOptions = true,
@@ -34,7 +25,7 @@ public final class TrainerCommand implements Callable<Integer> {
   public static final int DEFAULT_METRICS_PORT = 9403;
 
   @Mixin CommonOptions common;
-  @Spec CommandSpec spec;
+  @Mixin ServiceOptions service;
 
   @Option(names = "--model", description = "Registry name of the served model to retrain (trainer.model).")
   String model;
@@ -52,57 +43,30 @@ public final class TrainerCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", description = "Port of /metrics and /health on metrics.host; 0 = any free port, -1 = off. Default 9403.")
   Integer metricsPort;
 
-  @Option(names = "--create-topics", description = "Create missing Osprey topics first (topics.partitions, topics.replication.factor).")
-  boolean createTopics;
-
   /** The merged config with this command's flags applied as {@code trainer.*} keys. */
   OspreyConfig config() {
-    Map<String, String> merged = new LinkedHashMap<>(common.source().asMap());
-    put(merged, TrainerConfig.KEY_MODEL, model);
-    put(merged, TrainerConfig.KEY_STRATEGY, strategy);
-    put(merged, TrainerConfig.KEY_INSTANCE_ID, instanceId);
-    if (reference != null) {
-      merged.put(TrainerConfig.KEY_REFERENCE_TRAIN, reference + ":train");
-      merged.put(TrainerConfig.KEY_REFERENCE_TEST, reference + ":test");
-    }
-    put(merged, "metrics.port", metricsPort);
-    return OspreyConfig.from(ConfigSource.of(merged));
-  }
-
-  private static void put(Map<String, String> m, String key, Object value) {
-    if (value != null) {
-      m.put(key, value.toString());
-    }
+    return common.flags()
+        .set(TrainerConfig.KEY_MODEL, model)
+        .set(TrainerConfig.KEY_STRATEGY, strategy)
+        .set(TrainerConfig.KEY_INSTANCE_ID, instanceId)
+        .set(TrainerConfig.KEY_REFERENCE_TRAIN, reference == null ? null : reference + ":train")
+        .set(TrainerConfig.KEY_REFERENCE_TEST, reference == null ? null : reference + ":test")
+        .set("metrics.port", metricsPort)
+        .config();
   }
 
   @Override
   public Integer call() throws Exception {
     OspreyConfig cfg = config();
-    TrainerConfig trainer;
-    try {
-      trainer = TrainerConfig.from(cfg.source());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-    Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
-    if (createTopics) {
-      try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {
-        admin.createAll(topics, cfg.topics().partitions(), cfg.topics().replicationFactor());
-      }
-    }
+    TrainerConfig trainer = service.parse(() -> TrainerConfig.from(cfg.source()));
+    Topics topics = service.topics(cfg);
     PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("trainer");
-    MetricsSettings metrics = MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT);
-    try (TrainerService service = new TrainerService(trainer, topics, registry, new ModelRegistry(cfg.paths().registryDir()),
-            cfg.kafka().clientProperties(), new Datasets(cfg.paths().dataDir()));
-        MetricsServer server = metrics.enabled() ? new MetricsServer(metrics, registry, () -> service.health().live()) : null) {
-      new ServiceRunner().run(service, "trainer", s -> {
-        System.out.println("trainer running for model '" + trainer.modelName() + "' (serving v" + s.servingVersion() + "): "
+    service.run("trainer", new TrainerService(trainer, topics, registry, new ModelRegistry(cfg.paths().registryDir()),
+            cfg.kafka().clientProperties(), new Datasets(cfg.paths().dataDir())), registry,
+        MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT),
+        s -> "trainer running for model '" + trainer.modelName() + "' (serving v" + s.servingVersion() + "): "
             + topics.labeled().name() + ", " + topics.drift().name() + ", " + topics.outcomes().name() + " -> "
-            + topics.models().name() + "; run log " + topics.runs().name()
-            + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
-        System.out.println("Press Ctrl-C to stop.");
-      });
-    }
+            + topics.models().name() + "; run log " + topics.runs().name());
     return 0;
   }
 }

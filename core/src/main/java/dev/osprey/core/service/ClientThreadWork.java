@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * running flag and wakes the consumer; an unexpected failure is kept as {@link #fatal()} (the
  * service then reports unhealthy) instead of being retried in a loop.
  */
-public abstract class ClientThreadWork implements Runnable {
+public abstract class ClientThreadWork implements Runnable, AutoCloseable {
   private final Logger log;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -97,5 +97,11 @@ public abstract class ClientThreadWork implements Runnable {
     }
     consumer().wakeup();
     stopped.await();
+  }
+
+  /** {@link #stop()}, so the work closes in order with a service's other parts ({@link ShutdownOrder}). */
+  @Override
+  public final void close() throws InterruptedException {
+    stop();
   }
 }

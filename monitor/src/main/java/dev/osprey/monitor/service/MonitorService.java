@@ -4,6 +4,7 @@ import dev.osprey.core.service.Health;
 import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceStartException;
+import dev.osprey.core.service.ShutdownOrder;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
@@ -24,9 +25,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -241,20 +242,7 @@ public final class MonitorService implements OspreyService {
       return;
     }
     closed = true;
-    try {
-      if (follower != null) {
-        follower.stop();
-      }
-      if (loop != null) {
-        loop.stop();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      if (catalog != null) {
-        catalog.close();
-      }
-    }
+    ShutdownOrder.close(log, follower, loop, catalog);
   }
 
 }

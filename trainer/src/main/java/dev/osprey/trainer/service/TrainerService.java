@@ -10,6 +10,7 @@ import dev.osprey.core.service.Health;
 import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceStartException;
+import dev.osprey.core.service.ShutdownOrder;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelLoadException;
@@ -259,21 +260,11 @@ public final class TrainerService implements OspreyService {
       return;
     }
     closed = true;
-    try {
-      if (events != null) {
-        events.stop();
-      }
-      if (worker != null) {
-        worker.shutdownNow();
-        // a training step does not stop midway; give it a moment, then close the log under it
-        worker.awaitTermination(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      if (runLog != null) {
-        runLog.close();
-      }
-    }
+    ExecutorService w = worker;
+    // a training step does not stop midway: give it a moment, then close the log under it
+    ShutdownOrder.close(LOG, events, w == null ? null : () -> {
+      w.shutdownNow();
+      w.awaitTermination(5, TimeUnit.SECONDS);
+    }, runLog);
   }
 }

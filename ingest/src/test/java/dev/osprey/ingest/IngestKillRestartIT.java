@@ -186,7 +186,7 @@ class IngestKillRestartIT {
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
             new ByteArraySerializer());
         PacedSender<String, byte[]> sender = PacedSender.start(producer, input, 20, Duration.ofMillis(20))) {
-      await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10)).until(() -> count.poll() >= killAfter);
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10)).until(() -> count.poll() >= killAfter);
       first.kill();
       int atKill = count.poll();
       System.out.printf("ingest %s killed after %d committed outputs, %d of %d inputs sent%n", mode, atKill,
@@ -199,8 +199,8 @@ class IngestKillRestartIT {
           ? IngestService.labelJoins(config, topics, meters, JOIN_WINDOW)
           : new IngestService(config, topics, meters)) {
         second.start();
-        sender.awaitDone(Duration.ofMinutes(1));
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).until(() -> count.poll() >= outputs);
+        sender.awaitDone(Duration.ofMinutes(2));
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(() -> count.poll() >= outputs);
         // every output read to the end of what is committed, and nothing more comes (no duplicate)
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
             .untilAsserted(() -> {

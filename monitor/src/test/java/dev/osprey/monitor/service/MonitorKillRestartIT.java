@@ -50,7 +50,7 @@ class MonitorKillRestartIT {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
   private static final long SEED = 20261129L;
-  private static final int N = 1_600;
+  private static final int N = 2_400;
   private static final int DRIFT_AT = 1_000;
   private static final String APPLICATION_ID = "osprey-monitor-kill";
 
@@ -85,6 +85,8 @@ class MonitorKillRestartIT {
       }
     }
     assertFalse(expected.isEmpty(), "the drift is reported");
+    System.out.printf("monitor: %d reports expected, the first at detector position %d%n", expected.size(),
+        expected.get(0).samplesSeen());
 
     Topics topics = new Topics("kill.", codec);
     kafka.createTopics(topics, 1); // one partition: the stream order, hence the reports, are fixed
@@ -97,7 +99,8 @@ class MonitorKillRestartIT {
         traffic.add(new ProducerRecord<>(topics.outcomes().name(), o.sampleId(), codec.encode(o)));
       }
     }
-    int killAfter = N / 5 + new Random(SEED).nextInt(N * 3 / 5);
+    // after the first alarm (so a report committed before the kill must not come again), well before the end
+    int killAfter = N / 2 + new Random(SEED).nextInt(N / 8);
     System.out.printf("monitor: seed %d, SIGKILL after %d of %d predictions committed%n", SEED, killAfter, N);
     TopicPartition predictions = new TopicPartition(topics.predictions().name(), 0);
     long t0 = System.nanoTime();
@@ -109,21 +112,25 @@ class MonitorKillRestartIT {
       producer.send(new ProducerRecord<>(topics.models().name(), a.modelName(), codec.encode(a))).get();
       try (ChildJvm first = ChildJvm.start(MonitorProcessMain.class, tmp.resolve("monitor.log"), "READY",
               Duration.ofMinutes(2), kafka.bootstrapServers(), topics.prefix(), registry.root().toString());
-          PacedSender<String, byte[]> sender = PacedSender.start(producer, traffic, 15, Duration.ofMillis(20))) {
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+          PacedSender<String, byte[]> sender = PacedSender.start(producer, traffic, 10, Duration.ofMillis(20))) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10))
             .until(() -> committed(admin, predictions) >= killAfter);
         first.kill();
         long atKill = committed(admin, predictions);
-        System.out.printf("monitor killed at %d predictions committed, %d of %d records sent%n", atKill, sender.sent(),
-            traffic.size());
+        // what was committed before the kill (the open transaction holds the end back until the restart aborts it)
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> drift.poll() >= 0
+            && drift.atEnd());
+        System.out.printf("monitor killed at %d predictions and %d drift reports committed, %d of %d records sent%n",
+            atKill, drift.records().size(), sender.sent(), traffic.size());
         assertTrue(atKill < N, "killed mid-stream, at " + atKill);
-        sender.awaitDone(Duration.ofMinutes(1));
+        assertFalse(drift.records().isEmpty(), "the killed monitor committed a report before the kill");
+        sender.awaitDone(Duration.ofMinutes(2));
       }
 
       try (MonitorService second = new MonitorService(config(kafka.clientProperties()), topics,
           new SimpleMeterRegistry(), registry, new Properties())) {
         second.start();
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
             .until(() -> committed(admin, predictions) == N && labeled(second.view()) == N / 2);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
             .until(() -> drift.poll() >= 0 && drift.atEnd());

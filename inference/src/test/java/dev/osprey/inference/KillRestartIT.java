@@ -5,16 +5,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.ChildJvm;
 import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,17 +46,15 @@ class KillRestartIT {
       TopicClients.activate(p, topics, 1);
       TopicClients.sendSamples(p, topics, samples);
 
-      Process first = start(registry.root(), tmp.resolve("first.log"));
-      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
-          .until(() -> predictions.poll().distinct(id -> id.startsWith("kill-")) >= 1000);
-      first.destroyForcibly(); // SIGKILL: no shutdown hook, no transaction commit or abort
-      assertTrue(first.waitFor(30, TimeUnit.SECONDS));
-      assertEquals(137, first.exitValue(), "killed by SIGKILL");
+      try (ChildJvm first = start(registry.root(), tmp.resolve("first.log"))) {
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+            .until(() -> predictions.poll().distinct(id -> id.startsWith("kill-")) >= 1000);
+        first.kill(); // SIGKILL: no shutdown hook, no transaction commit or abort
+      }
       int beforeRestart = predictions.poll().distinct(id -> id.startsWith("kill-"));
       assertTrue(beforeRestart < SAMPLES, "the process was killed mid-stream, after " + beforeRestart + " predictions");
 
-      Process second = start(registry.root(), tmp.resolve("second.log"));
-      try {
+      try (ChildJvm second = start(registry.root(), tmp.resolve("second.log"))) {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
             .until(() -> predictions.poll().distinct(id -> id.startsWith("kill-")) == SAMPLES);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
@@ -65,33 +62,13 @@ class KillRestartIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> predictions.poll().atEnd());
         assertEquals(SAMPLES, predictions.records(id -> id.startsWith("kill-")).size(),
             "exactly one committed prediction per sample id");
-      } finally {
-        second.destroyForcibly();
-        second.waitFor(30, TimeUnit.SECONDS);
       }
     }
   }
 
-  /**
-   * Starts {@link InferenceProcessMain} and waits for READY. The classpath goes in the CLASSPATH
-   * environment variable: ONNX Runtime 1.29.0 crashes (SIGSEGV) when the java command line is
-   * longer than about 4 KB.
-   */
-  private static Process start(Path registry, Path log) throws Exception {
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-Dai.djl.offline=true", InferenceProcessMain.class.getName(), kafka.bootstrapServers(),
-        registry.toString());
-    pb.environment().put("CLASSPATH", classpath);
-    pb.environment().put("OPT_OUT_TRACKING", "true");
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      if (!p.isAlive()) {
-        throw new AssertionError("inference process exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      return Files.readString(log).contains("READY digits:1");
-    });
-    return p;
+  /** Starts {@link InferenceProcessMain} and waits for READY. */
+  private static ChildJvm start(Path registry, Path log) throws Exception {
+    return ChildJvm.start(InferenceProcessMain.class, log, "READY digits:1", Duration.ofMinutes(2),
+        kafka.bootstrapServers(), registry.toString());
   }
 }

@@ -15,7 +15,9 @@ import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.explain.sampling.SkipReason;
 import dev.osprey.explain.sampling.Trigger;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +25,10 @@ import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +36,15 @@ import org.slf4j.LoggerFactory;
  * The explain service's one worker thread: reads samples, predictions, outcomes and drift reports
  * with one consumer (in the service's group), applies the sampling policy, joins the chosen
  * predictions with their samples, explains them with the exact version that predicted them, writes
- * the {@link Explanation}s (idempotent producer; at-least-once: offsets are committed after the
- * explanations of a poll were acknowledged) and the heatmaps, and serves on-demand requests between
- * polls. Everything that touches a model runs on this thread, so no model is shared across threads.
+ * the {@link Explanation}s (idempotent producer) and the heatmaps, and serves on-demand requests
+ * between polls. Everything that touches a model runs on this thread, so no model is shared across
+ * threads.
+ *
+ * <p>At least once: offsets are committed after the explanations of a poll were acknowledged, and
+ * no further than what the join still holds in memory only: the oldest sample held (per samples
+ * partition) and the oldest chosen prediction or outcome still waiting for its sample. A restart
+ * (or the partition's next owner) reads those again, so a crash loses no chosen prediction and the
+ * join holds the samples it held before; what it repeats is explained again.
  *
  * <p>Explaining is slower than predicting, which is why the policy bounds the rate; if the chosen
  * rate still exceeds what the machine explains, the consumer falls behind (Kafka is the buffer, no
@@ -47,8 +57,8 @@ public final class ExplainLoop extends ClientThreadWork {
   /** An on-demand request queued for the worker. */
   private record Request(Sample sample, int version, List<Method> methods, CompletableFuture<SampleExplainer.Result> done) {}
 
-  /** A chosen prediction (or wrong outcome) waiting for its sample. */
-  private record Work(SampleExplainer.Target target) {}
+  /** A chosen prediction (or wrong outcome) waiting for its sample, with where it was read. */
+  private record Work(SampleExplainer.Target target, TopicPartition source, long offset) {}
 
   private final Topics topics;
   private final EventCodec codec = new EventCodec();
@@ -167,7 +177,7 @@ public final class ExplainLoop extends ClientThreadWork {
     for (ConsumerRecord<String, byte[]> r : records.records(topics.samples().name())) {
       Sample s = decode(r, () -> codec.decodeSample(r.value()));
       if (s != null) {
-        for (SampleJoin.Joined<Work> j : join.offerSample(s)) {
+        for (SampleJoin.Joined<Work> j : join.offerSample(s, r.partition(), r.offset())) {
           explain(j.sample(), j.work().target());
         }
       }
@@ -176,7 +186,7 @@ public final class ExplainLoop extends ClientThreadWork {
       Prediction p = decode(r, () -> codec.decodePrediction(r.value()));
       if (p != null) {
         SamplingPolicy.Decision d = policy.onPrediction(p);
-        choose(d, new SampleExplainer.Target(p.sampleId(), p.modelVersion(), p.label(), d.trigger(), p.timestamp()));
+        choose(d, new SampleExplainer.Target(p.sampleId(), p.modelVersion(), p.label(), d.trigger(), p.timestamp()), r);
       }
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.outcomes().name())) {
@@ -184,16 +194,31 @@ public final class ExplainLoop extends ClientThreadWork {
       if (o != null) {
         SamplingPolicy.Decision d = policy.onOutcome(o);
         choose(d, new SampleExplainer.Target(o.sampleId(), o.modelVersion(), o.predicted(), d.trigger(),
-            o.predictionTimestamp()));
+            o.predictionTimestamp()), r);
       }
     }
     samplesHeld = join.samplesHeld();
     waiting = join.waiting();
     producer.flush();
-    consumer.commitSync();
+    consumer.commitSync(committable());
   }
 
-  private void choose(SamplingPolicy.Decision d, SampleExplainer.Target target) {
+  /** Each partition's position, held back to the oldest record the join still needs (see the class comment). */
+  private Map<TopicPartition, OffsetAndMetadata> committable() {
+    Map<TopicPartition, Long> needed = new HashMap<>();
+    join.oldestHeldOffsets().forEach((p, o) -> needed.put(new TopicPartition(topics.samples().name(), p), o));
+    for (Work w : join.waitingWork()) {
+      needed.merge(w.source(), w.offset(), Math::min);
+    }
+    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      long position = consumer.position(tp);
+      out.put(tp, new OffsetAndMetadata(Math.min(position, needed.getOrDefault(tp, position))));
+    }
+    return out;
+  }
+
+  private void choose(SamplingPolicy.Decision d, SampleExplainer.Target target, ConsumerRecord<String, byte[]> r) {
     if (!d.explain()) {
       if (d.skipReason() != SkipReason.OTHER_MODEL) {
         metrics.skipped(d.skipReason());
@@ -201,7 +226,8 @@ public final class ExplainLoop extends ClientThreadWork {
       return;
     }
     metrics.sampled(d.trigger());
-    SampleJoin.Joined<Work> j = join.offerWork(target.sampleId(), new Work(target));
+    SampleJoin.Joined<Work> j = join.offerWork(target.sampleId(),
+        new Work(target, new TopicPartition(r.topic(), r.partition()), r.offset()));
     if (j != null) {
       explain(j.sample(), target);
     }

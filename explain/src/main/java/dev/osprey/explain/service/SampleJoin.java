@@ -2,6 +2,7 @@ package dev.osprey.explain.service;
 
 import dev.osprey.core.event.Sample;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,10 @@ import java.util.function.Consumer;
  *       item is a miss, handed to the miss handler and counted in {@link #misses()}.
  * </ul>
  *
- * Not thread-safe (the consumer thread owns it).
+ * What is held lives in memory only: {@link #oldestHeldOffsets()} and {@link #waitingWork()} tell the
+ * consumer how far it may commit so that a restart reads all of it again.
+ *
+ * <p>Not thread-safe (the consumer thread owns it).
  *
  * @param <W> the work waiting for a sample (a prediction and its trigger)
  */
@@ -29,10 +33,13 @@ public final class SampleJoin<W> {
   /** A piece of work with its sample. */
   public record Joined<W>(Sample sample, W work) {}
 
+  /** A sample held, with where it was read (partition -1: not tracked). */
+  private record Held(Sample sample, int partition, long offset) {}
+
   private final int sampleCapacity;
   private final int waitingCapacity;
   private final Consumer<W> onMiss;
-  private final LinkedHashMap<String, Sample> samples;
+  private final LinkedHashMap<String, Held> samples;
   private final LinkedHashMap<String, List<W>> waiting = new LinkedHashMap<>();
   private int waitingCount;
   private long evictedSamples;
@@ -57,9 +64,17 @@ public final class SampleJoin<W> {
     this.samples = new LinkedHashMap<>(16, 0.75f, true);
   }
 
-  /** Keeps a sample; returns the work that was waiting for it (now joined), oldest first. */
+  /** Keeps a sample whose position is not tracked; returns the work that was waiting for it. */
   public List<Joined<W>> offerSample(Sample sample) {
-    samples.put(sample.id(), sample);
+    return offerSample(sample, -1, -1);
+  }
+
+  /**
+   * Keeps a sample read at {@code offset} of the samples topic's {@code partition}; returns the work
+   * that was waiting for it (now joined), oldest first.
+   */
+  public List<Joined<W>> offerSample(Sample sample, int partition, long offset) {
+    samples.put(sample.id(), new Held(sample, partition, offset));
     if (samples.size() > sampleCapacity) {
       var eldest = samples.entrySet().iterator();
       eldest.next();
@@ -80,9 +95,9 @@ public final class SampleJoin<W> {
 
   /** Joins {@code work} with its sample if it is here; else it waits (and may evict the oldest waiting item). */
   public Joined<W> offerWork(String sampleId, W work) {
-    Sample s = samples.get(sampleId);
+    Held s = samples.get(sampleId);
     if (s != null) {
-      return new Joined<>(s, work);
+      return new Joined<>(s.sample(), work);
     }
     waiting.computeIfAbsent(sampleId, k -> new ArrayList<>(1)).add(work);
     waitingCount++;
@@ -101,7 +116,29 @@ public final class SampleJoin<W> {
 
   /** The sample with this id if it is still kept (e.g. for an on-demand request by id). */
   public Sample sample(String sampleId) {
-    return samples.get(sampleId);
+    Held s = samples.get(sampleId);
+    return s == null ? null : s.sample();
+  }
+
+  /**
+   * The offset of the oldest sample held, per samples partition (tracked samples only): a consumer
+   * that commits no further reads every held sample again after a restart.
+   */
+  public Map<Integer, Long> oldestHeldOffsets() {
+    Map<Integer, Long> out = new HashMap<>();
+    for (Held h : samples.values()) {
+      if (h.partition() >= 0) {
+        out.merge(h.partition(), h.offset(), Math::min);
+      }
+    }
+    return out;
+  }
+
+  /** The work waiting for its sample, oldest first. */
+  public List<W> waitingWork() {
+    List<W> out = new ArrayList<>(waitingCount);
+    waiting.values().forEach(out::addAll);
+    return out;
   }
 
   public int samplesHeld() {

@@ -8,6 +8,7 @@ import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SampleJoinTest {
@@ -65,5 +66,24 @@ class SampleJoinTest {
     assertEquals(2, join.waiting());
     assertEquals(List.of(), join.offerSample(sample("a")));
     assertEquals(1, join.offerSample(sample("c")).size());
+  }
+
+  /** What a consumer may commit: no further than the oldest sample held and the oldest work waiting. */
+  @Test
+  void tellsTheOldestSampleHeldPerPartitionAndTheWorkWaiting() {
+    SampleJoin<String> join = new SampleJoin<>(3, 10, w -> {});
+    assertEquals(Map.of(), join.oldestHeldOffsets());
+    join.offerSample(sample("a"), 0, 10);
+    join.offerSample(sample("b"), 1, 4);
+    join.offerSample(sample("c"), 0, 11);
+    join.offerSample(sample("untracked"));
+    assertEquals(Map.of(0, 11L, 1, 4L), join.oldestHeldOffsets(), "a was evicted (capacity 3)");
+    join.offerSample(sample("d"), 1, 5); // evicts b
+    assertEquals(Map.of(0, 11L, 1, 5L), join.oldestHeldOffsets());
+    assertNull(join.offerWork("x", "wx"));
+    assertNull(join.offerWork("y", "wy"));
+    assertEquals(List.of("wx", "wy"), join.waitingWork());
+    join.offerSample(sample("x"), 1, 6);
+    assertEquals(List.of("wy"), join.waitingWork());
   }
 }

@@ -199,8 +199,8 @@ public final class ModelLoader {
 
   /**
    * How plans are timed at load: at the serving batch size and threads, {@value #MEASURE_ROUNDS}
-   * alternating rounds of {@value #MEASURE_SECONDS} s per plan (at most 4 plans: under 2 s with session
-   * creation); the accuracy bound is the packager's.
+   * alternating rounds of {@value #MEASURE_SECONDS} s per plan, plus opening and warming each plan: 1-3 s
+   * for a version's (at most 4) plans; the accuracy bound is the packager's.
    */
   private PrecisionPlanner.Options measurementOptions() {
     return new PrecisionPlanner.Options(options.warmupBatchSize(), options.intraOpThreads(), MEASURE_ROUNDS, MEASURE_SECONDS,

@@ -20,7 +20,10 @@ import java.util.Locale;
  * @param maxBatchSize most samples in one model call and one Kafka transaction, >= 1
  * @param maxBatchDelay longest a sample waits for its batch to fill, >= 0
  * @param runtime which engine runs the model (this and the next five make {@link #serving()})
- * @param precision {@code int8} (the version's int8 graph, its fp32 graph when it has none) or {@code fp32}
+ * @param precision which precision plan of a version to serve: {@code auto} (default: the plan the
+ *     version records as fastest on this host within the accuracy bound, measured at load on a host it
+ *     has no figures for; the full QDQ int8 graph on TensorRT), {@code int8}, {@code fp32}, or a plan
+ *     name ({@code int8-mixed}, {@code int8-matmul}); see {@link ServingOptions#precision()}
  * @param intraOpThreads ONNX Runtime threads inside one operator, >= 1
  * @param interOpThreads ONNX Runtime threads across operators, >= 1
  * @param tensorRt TensorRT execution provider settings (used by runtimes auto and onnx-tensorrt);
@@ -53,6 +56,7 @@ public record InferenceConfig(
     String adminToken,
     Duration startTimeout) {
 
+  public static final String PRECISION_AUTO = ServingOptions.PRECISION_AUTO;
   public static final String PRECISION_INT8 = ServingOptions.PRECISION_INT8;
   public static final String PRECISION_FP32 = ServingOptions.PRECISION_FP32;
   public static final String DEFAULT_GROUP_ID = "osprey-inference";
@@ -102,10 +106,10 @@ public record InferenceConfig(
     }
   }
 
-  /** Defaults for everything but the model name: CPU int8, batches of 64 within 10 ms, HTTP on 127.0.0.1:9402. */
+  /** Defaults for everything but the model name: CPU, precision auto, batches of 64 within 10 ms, HTTP on 127.0.0.1:9402. */
   public static InferenceConfig of(String modelName) {
     return new InferenceConfig(modelName, DEFAULT_GROUP_ID, DEFAULT_INSTANCE_ID, DEFAULT_MAX_BATCH_SIZE,
-        DEFAULT_MAX_BATCH_DELAY, RuntimeKind.ONNX_CPU, PRECISION_INT8, 1, 1,
+        DEFAULT_MAX_BATCH_DELAY, RuntimeKind.ONNX_CPU, PRECISION_AUTO, 1, 1,
         TensorRtOptions.int8(DEFAULT_TENSORRT_CACHE_DIR), 3, false, "127.0.0.1", DEFAULT_HTTP_PORT,
         DEFAULT_MAX_REQUEST_BYTES, null, DEFAULT_START_TIMEOUT);
   }

@@ -24,7 +24,7 @@ class InferenceConfigTest {
     assertEquals(64, c.maxBatchSize());
     assertEquals(Duration.ofMillis(10), c.maxBatchDelay());
     assertEquals(RuntimeKind.ONNX_CPU, c.runtime());
-    assertEquals("int8", c.precision());
+    assertEquals("auto", c.precision());
     assertEquals("127.0.0.1", c.httpHost());
     assertEquals(9402, c.httpPort());
     assertNull(c.adminToken());
@@ -94,7 +94,7 @@ class InferenceConfigTest {
     "inference.batch.max.size|many|config 'inference.batch.max.size' must be an integer, got 'many'",
     "inference.batch.max.delay|10ms|config 'inference.batch.max.delay' must be an ISO-8601 duration like PT10M, got '10ms'",
     "inference.runtime|tensorflow|runtime 'tensorflow' is not one of auto, onnx-cpu, onnx-tensorrt, pytorch",
-    "inference.precision|int4|precision must be int8 or fp32, got 'int4'",
+    "inference.precision|int4|precision must be one of auto, fp32, int8, int8-matmul, int8-mixed, got 'int4'",
     "inference.http.port|70000|httpPort must be -1..65535, got 70000",
     "inference.admin.token|short|adminToken must be at least 16 characters (or unset to disable admin), got 5",
     "inference.instance.id|a b|instanceId 'a b' must be non-empty and use only [A-Za-z0-9._-]",

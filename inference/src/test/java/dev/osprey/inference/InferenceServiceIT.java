@@ -142,7 +142,8 @@ class InferenceServiceIT {
     assertEquals(3, sum(scrape, "osprey_inference_dead_letters_total{"), 0.0);
     assertEquals(1, sum(scrape, "osprey_inference_model_swaps_total{outcome=\"success\""), 0.0);
     assertTrue(scrape.contains("osprey_inference_model_info{fallback=\"false\",model_name=\"digits\",model_version=\"1\","
-        + "precision=\"int8\",requested_runtime=\"onnx-cpu\",runtime=\"onnx-cpu\",service=\"inference\"} 1\n"), scrape);
+        + "plan=\"int8\",requested_precision=\"auto\",requested_runtime=\"onnx-cpu\",runtime=\"onnx-cpu\","
+        + "service=\"inference\"} 1\n"), scrape);
     // the Kafka clients' own metrics are bound too: the producer sent at least every prediction
     assertTrue(sum(scrape, "kafka_producer_record_send_total{") >= SAMPLES, "producer metrics bound");
     assertTrue(scrape.contains("kafka_consumer_fetch_manager_records_consumed_total{"), "consumer metrics bound");

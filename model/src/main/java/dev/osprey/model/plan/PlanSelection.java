@@ -65,13 +65,10 @@ public sealed interface PlanSelection {
    * @throws IllegalArgumentException if the precision names a plan or file this version does not store
    */
   static PlanSelection select(ModelManifest manifest, HostProfile host, String precision) {
-    String p = precision == null ? AUTO : precision.strip().toLowerCase(Locale.ROOT);
+    String p = normalize(precision);
     PrecisionPlans plans = manifest.plans();
-    if (plans == null) {
-      return legacy(manifest, p);
-    }
-    if (!p.equals(AUTO)) {
-      return open(plans, p, "precision=" + p + " requested");
+    if (plans == null || !p.equals(AUTO)) {
+      return explicitOrLegacy(manifest, p);
     }
     PrecisionPlans.HostFigures figures = plans.hosts().get(host.key());
     if (figures != null) {
@@ -85,6 +82,25 @@ public sealed interface PlanSelection {
   }
 
   /**
+   * The plan the TensorRT execution provider gets. For {@code auto}: the full QDQ int8 graph (the
+   * TensorRT form: TensorRT times its kernels per layer itself from the explicit Q/DQ scales, and the
+   * CPU figures in the plans section say nothing about a GPU), the fp32 graph when the version stores
+   * no int8 plan. An explicit precision opens that plan, as {@link #select} does.
+   *
+   * @throws IllegalArgumentException if the precision names a plan or file this version does not store
+   */
+  static Open forTensorRt(ModelManifest manifest, String precision) {
+    String p = normalize(precision);
+    PrecisionPlans plans = manifest.plans();
+    if (plans == null || !p.equals(AUTO)) {
+      return explicitOrLegacy(manifest, p);
+    }
+    return plans.candidates().containsKey(PrecisionPlan.INT8)
+        ? open(plans, PrecisionPlan.INT8, "precision=auto on TensorRT: the full QDQ int8 graph (TensorRT picks its kernels per layer)")
+        : open(plans, PrecisionPlans.FP32, "precision=auto on TensorRT: " + manifest.ref() + " stores no int8 plan");
+  }
+
+  /**
    * {@code auto} after measuring on a new host: the fastest plan within the accuracy bound, by the
    * measured rates and the accuracy and agreement the manifest records.
    *
@@ -95,6 +111,16 @@ public sealed interface PlanSelection {
       throw new IllegalArgumentException(manifest.ref() + " stores no precision plans");
     }
     return open(manifest.plans(), figures.chosen(), "precision=auto, measured here: " + figures.reason());
+  }
+
+  private static String normalize(String precision) {
+    return precision == null ? AUTO : precision.strip().toLowerCase(Locale.ROOT);
+  }
+
+  /** An explicit precision on a version with plans, or any precision on a version without. */
+  private static Open explicitOrLegacy(ModelManifest manifest, String precision) {
+    return manifest.plans() == null ? legacy(manifest, precision)
+        : open(manifest.plans(), precision, "precision=" + precision + " requested");
   }
 
   private static Open open(PrecisionPlans plans, String name, String reason) {

@@ -42,7 +42,8 @@ public final class OnnxPredictors {
     }
   }
 
-  private static String rootMessage(Throwable t) {
+  /** The innermost cause's message on one line: what a fallback log line says about why. */
+  public static String rootMessage(Throwable t) {
     Throwable c = t;
     while (c.getCause() != null) {
       c = c.getCause();

@@ -19,7 +19,7 @@ public final class LoadedModel {
   private final Predictor predictor;
   private final AutoCloseable nativeOwner;
   private final RuntimeKind requestedRuntime;
-  private final String precision;
+  private final ServedPlan plan;
   private final ModelActivation activation;
   private final Instant loadedAt;
   private final AtomicInteger references = new AtomicInteger(1);
@@ -29,11 +29,20 @@ public final class LoadedModel {
    */
   public LoadedModel(ModelManifest manifest, Predictor predictor, AutoCloseable nativeOwner, RuntimeKind requestedRuntime,
       String precision, ModelActivation activation, Instant loadedAt) {
+    this(manifest, predictor, nativeOwner, requestedRuntime, ServedPlan.named(precision), activation, loadedAt);
+  }
+
+  /**
+   * @param nativeOwner closed after the predictor (e.g. the DJL model behind a PyTorch predictor), or null
+   * @param plan the precision plan the predictor runs and why
+   */
+  public LoadedModel(ModelManifest manifest, Predictor predictor, AutoCloseable nativeOwner, RuntimeKind requestedRuntime,
+      ServedPlan plan, ModelActivation activation, Instant loadedAt) {
     this.manifest = manifest;
     this.predictor = predictor;
     this.nativeOwner = nativeOwner;
     this.requestedRuntime = requestedRuntime;
-    this.precision = precision;
+    this.plan = plan;
     this.activation = activation;
     this.loadedAt = loadedAt;
   }
@@ -94,8 +103,17 @@ public final class LoadedModel {
     return requestedRuntime == RuntimeKind.AUTO && runtime() != RuntimeKind.ONNX_TENSORRT;
   }
 
+  /**
+   * The precision plan served ({@code fp32}, {@code int8}, {@code int8-mixed}, ...): what predictions,
+   * {@code /v1/models} and the metrics report; {@link #plan()} says what was asked and why.
+   */
   public String precision() {
-    return precision;
+    return plan.plan();
+  }
+
+  /** The plan served, what was asked and why. */
+  public ServedPlan plan() {
+    return plan;
   }
 
   public ModelActivation activation() {

@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * In Prometheus:
  *
  * <ul>
- *   <li>{@code <prefix>_model_info{model_name,model_version,runtime,requested_runtime,precision,fallback}} = 1;
+ *   <li>{@code <prefix>_model_info{model_name,model_version,runtime,requested_runtime,plan,requested_precision,fallback}}
+ *       = 1: {@code plan} is the precision plan served ({@code fp32}, {@code int8}, {@code int8-mixed},
+ *       {@code int8-matmul}), {@code requested_precision} what the service asked for ({@code auto}, ...);
  *   <li>{@code <prefix>_model_swaps_total{outcome}}.
  * </ul>
  *
@@ -59,7 +61,8 @@ public final class ServingMetrics {
         .tag("model_version", Integer.toString(model.ref().version()))
         .tag("runtime", model.runtime().configName())
         .tag("requested_runtime", model.requestedRuntime().configName())
-        .tag("precision", model.precision())
+        .tag("plan", model.plan().plan())
+        .tag("requested_precision", model.plan().requested())
         .tag("fallback", Boolean.toString(model.fellBack()))
         .register(registry);
   }

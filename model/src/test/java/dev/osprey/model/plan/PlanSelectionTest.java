@@ -94,4 +94,16 @@ class PlanSelectionTest {
     assertTrue(noInt8.getMessage().contains("has no file of role 'int8.onnx'"), noInt8.getMessage());
     assertThrows(IllegalArgumentException.class, () -> PlanSelection.choose(old, withPlans().plans().hosts().values().iterator().next()));
   }
+
+  @Test
+  void tensorRtGetsTheFullQdqGraphForAuto() throws Exception {
+    PlanSelection.Open trt = PlanSelection.forTensorRt(withPlans(), "auto");
+    assertEquals("int8", trt.plan());
+    assertEquals(FileRoles.INT8_ONNX, trt.fileRole());
+    assertEquals(Set.of(), trt.disabledOptimizers());
+    assertTrue(trt.reason().startsWith("precision=auto on TensorRT: the full QDQ int8 graph"), trt.reason());
+    assertEquals(FileRoles.FP32_ONNX, PlanSelection.forTensorRt(withPlans(), "fp32").fileRole());
+    assertEquals("int8-mixed.onnx", PlanSelection.forTensorRt(withPlans(), "int8-mixed").fileRole());
+    assertEquals(FileRoles.INT8_ONNX, PlanSelection.forTensorRt(manifest("/registry/golden-manifest.json"), "auto").fileRole());
+  }
 }

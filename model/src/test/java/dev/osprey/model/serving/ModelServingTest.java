@@ -93,7 +93,8 @@ class ModelServingTest {
       assertTrue(first.isClosed(), "and closes after it");
       assertEquals(2, swaps("success"));
       assertEquals(1, swaps("invalid_event"));
-      assertEquals(1.0, meters.get("osprey.test.model.info").tag("model_version", "1").gauge().value());
+      assertEquals(1.0, meters.get("osprey.test.model.info").tag("model_version", "1").tag("plan", "int8")
+          .tag("requested_precision", "int8").gauge().value());
     } finally {
       serving.close();
     }

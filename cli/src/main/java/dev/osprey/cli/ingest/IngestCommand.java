@@ -10,10 +10,14 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
+import dev.osprey.core.service.Health;
+import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceRunner;
+import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.ingest.IngestConfig;
 import dev.osprey.ingest.IngestService;
+import dev.osprey.ingest.LabelJoinSettings;
 import dev.osprey.ingest.replay.DriftSpec;
 import dev.osprey.ingest.replay.ReplayConfig;
 import dev.osprey.ingest.replay.ReplayProducer;
@@ -41,10 +45,13 @@ public final class IngestCommand {
   public static final int DEFAULT_METRICS_PORT = 9401;
 
   @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = "Run the validation topologies (samples.raw -> samples, feedback.raw -> feedback, rejects -> dlq) until stopped.")
+      description = "Run the validation topologies (samples.raw -> samples, feedback.raw -> feedback, rejects -> dlq) and the "
+          + "label joins (samples + feedback -> labeled, predictions + feedback -> outcomes) until stopped.")
   public static final class Serve implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
+    /** Runs the service until Ctrl-C; {@link ServiceRunner#stop()} ends it as Ctrl-C would (tests). */
+    final ServiceRunner runner = new ServiceRunner();
 
     @Option(names = "--application-id", description = "Kafka Streams application id (ingest.application.id). Default osprey-ingest.")
     String applicationId;
@@ -60,6 +67,12 @@ public final class IngestCommand {
 
     @Option(names = "--metrics-port", description = "Port of /metrics on metrics.host; 0 = any free port, -1 = off. Default 9401.")
     Integer metricsPort;
+
+    @Option(names = "--no-joins", description = "Do not run the label joins (ingest.joins.enabled=false): no osprey.labeled, no osprey.outcomes.")
+    boolean noJoins;
+
+    @Option(names = "--join-window", description = "How long a sample, prediction or label waits for its partner, ISO-8601 (ingest.join.window). Default PT1H.")
+    String joinWindow;
 
     @Option(names = "--create-topics", description = "Create missing Osprey topics first (topics.partitions, topics.replication.factor).")
     boolean createTopics;
@@ -82,6 +95,12 @@ public final class IngestCommand {
       if (metricsPort != null) {
         merged.put("metrics.port", metricsPort.toString());
       }
+      if (noJoins) {
+        merged.put(LabelJoinSettings.KEY_ENABLED, "false");
+      }
+      if (joinWindow != null) {
+        merged.put(LabelJoinSettings.KEY_WINDOW, joinWindow);
+      }
       return OspreyConfig.from(ConfigSource.of(merged));
     }
 
@@ -89,12 +108,18 @@ public final class IngestCommand {
       return IngestConfig.from(cfg.source(), cfg.kafka().clientProperties());
     }
 
+    LabelJoinSettings joinSettings(OspreyConfig cfg) {
+      return LabelJoinSettings.from(cfg.source());
+    }
+
     @Override
     public Integer call() throws Exception {
       OspreyConfig cfg = config();
       IngestConfig ingest;
+      LabelJoinSettings joins;
       try {
         ingest = ingestConfig(cfg);
+        joins = joinSettings(cfg);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
@@ -104,14 +129,18 @@ public final class IngestCommand {
       }
       PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("ingest");
       MetricsSettings metrics = MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT);
-      try (IngestService service = new IngestService(ingest, topics, registry);
+      try (ValidationAndJoins service = new ValidationAndJoins(new IngestService(ingest, topics, registry),
+              joins.enabled() ? IngestService.labelJoins(ingest, topics, registry, joins.window()) : null);
           MetricsServer server = metrics.enabled()
               ? new MetricsServer(metrics, registry, () -> service.health().ready())
               : null) {
-        new ServiceRunner().run(service, "ingest", s -> {
+        runner.run(service, "ingest", s -> {
           System.out.println("ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
               + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> "
-              + topics.dlq().name() + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
+              + topics.dlq().name() + (joins.enabled()
+                  ? "; label joins (window " + joins.window() + ") -> " + topics.labeled().name() + ", " + topics.outcomes().name()
+                  : "; label joins off")
+              + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
           System.out.println("Press Ctrl-C to stop.");
         });
       }
@@ -216,6 +245,57 @@ public final class IngestCommand {
       junk.entrySet().stream().sorted(Map.Entry.comparingByKey())
           .forEach(e -> b.append(b.length() > 1 ? ", " : "").append(e.getKey().code()).append('=').append(e.getValue()));
       return b.append('}').toString();
+    }
+  }
+
+  /**
+   * The validation application and, unless turned off, the label joins' own application, run and
+   * stopped as one service: started in that order (a join that cannot start closes validation
+   * again), closed in reverse; healthy when both are.
+   */
+  static final class ValidationAndJoins implements OspreyService {
+    private final IngestService validation;
+    private final IngestService joins;
+
+    /** @param joins the label joins, or null when they are off */
+    ValidationAndJoins(IngestService validation, IngestService joins) {
+      this.validation = validation;
+      this.joins = joins;
+    }
+
+    @Override
+    public void start() throws ServiceStartException {
+      validation.start();
+      if (joins != null) {
+        try {
+          joins.start();
+        } catch (ServiceStartException | RuntimeException e) {
+          validation.close();
+          throw e;
+        }
+      }
+    }
+
+    /** Validation's health, unless the joins are worse (not live, or not ready). */
+    @Override
+    public Health health() {
+      Health v = validation.health();
+      if (joins == null) {
+        return v;
+      }
+      Health j = joins.health();
+      if (v.live() && !j.live() || v.ready() && !j.ready()) {
+        return new Health(j.status(), "label joins: " + (j.detail().isEmpty() ? j.status() : j.detail()));
+      }
+      return v;
+    }
+
+    @Override
+    public void close() {
+      if (joins != null) {
+        joins.close();
+      }
+      validation.close();
     }
   }
 

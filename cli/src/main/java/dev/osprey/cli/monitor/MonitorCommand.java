@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code osprey monitor}: parses options and runs the monitor service until stopped; nothing more. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
     description = "Watch the models: drift detectors on osprey.predictions, online quality and estimated accuracy "
-        + "from osprey.outcomes, alarms to osprey.drift (exactly once), /metrics and /health.")
+        + "from osprey.outcomes, alarms to osprey.drift (exactly once), /metrics and /health.",
+    subcommands = {MonitorReportCommand.class})
 public final class MonitorCommand implements Callable<Integer> {
   /** Default port of the monitor's /metrics endpoint. */
   public static final int DEFAULT_METRICS_PORT = 9404;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.cli.OspreyCommand;
 import dev.osprey.ingest.IngestConfig;
+import dev.osprey.ingest.LabelJoinSettings;
 import dev.osprey.ingest.replay.DriftSpec;
 import dev.osprey.ingest.replay.ReplayConfig;
 import java.io.PrintWriter;
@@ -64,5 +65,20 @@ class IngestCommandTest {
     IngestCommand.Serve bad = parse("ingest", "serve", "--dedupe-window", "10 minutes");
     var e = assertThrows(IllegalArgumentException.class, () -> bad.ingestConfig(bad.config()));
     assertEquals("config 'ingest.dedupe.window' must be an ISO-8601 duration like PT10M, got '10 minutes'", e.getMessage());
+  }
+
+  @Test
+  void serveRunsTheLabelJoinsUnlessTurnedOff() {
+    IngestCommand.Serve defaults = parse("ingest", "serve");
+    assertEquals(new LabelJoinSettings(true, Duration.ofHours(1)), defaults.joinSettings(defaults.config()));
+    IngestCommand.Serve tuned = parse("ingest", "serve", "--join-window", "PT5M");
+    assertEquals(new LabelJoinSettings(true, Duration.ofMinutes(5)), tuned.joinSettings(tuned.config()));
+    IngestCommand.Serve off = parse("ingest", "serve", "--no-joins");
+    assertEquals(false, off.joinSettings(off.config()).enabled());
+    IngestCommand.Serve byKey = parse("ingest", "serve", "-s", "ingest.joins.enabled=false");
+    assertEquals(false, byKey.joinSettings(byKey.config()).enabled());
+    IngestCommand.Serve bad = parse("ingest", "serve", "--join-window", "PT0S");
+    var e = assertThrows(IllegalArgumentException.class, () -> bad.joinSettings(bad.config()));
+    assertEquals("config 'ingest.join.window' must be a positive duration, got 'PT0S'", e.getMessage());
   }
 }

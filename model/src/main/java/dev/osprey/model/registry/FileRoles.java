@@ -11,6 +11,16 @@ public final class FileRoles {
   public static final String INT8_ONNX = "int8.onnx";
   /** DJL block parameters, needed to fine-tune or distill from this version. */
   public static final String PARAMS = "params";
+  /**
+   * The input-summary reference of the drift monitor (core's {@code InputSummaryReference} as
+   * JSON): summaries of the held-out reference inputs, which the input-summary detector compares with.
+   */
+  public static final String INPUT_SUMMARIES = "input-summaries";
+  /**
+   * The CBPE calibration map ({@link CalibrationMap} as JSON): confidence -> probability of being
+   * right, fit on the labelled reference data; the monitor's estimated accuracy applies it.
+   */
+  public static final String CBPE_CALIBRATION = "cbpe-calibration";
 
   private FileRoles() {}
 }

@@ -1,5 +1,7 @@
 package dev.osprey.monitor.quality;
 
+import dev.osprey.model.registry.CalibrationMap;
+
 /**
  * Accuracy estimated without labels, as NannyML's confidence-based performance estimation (CBPE)
  * does: if the calibrated confidence c(x) is the probability that the prediction for x is right,

@@ -7,7 +7,8 @@ import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.monitor.drift.CalibratedDetectors;
 import dev.osprey.monitor.drift.DriftConfig;
-import dev.osprey.monitor.quality.CalibrationMap;
+import dev.osprey.model.registry.CalibrationMap;
+import dev.osprey.model.registry.FileRoles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,13 +30,14 @@ import org.slf4j.LoggerFactory;
  * <p>Optional files of a version (roles in the manifest's {@code files}): {@value #INPUT_SUMMARIES}
  * (an {@link InputSummaryReference} as JSON) enables the input-summary detector;
  * {@value #CBPE_CALIBRATION} (a {@link CalibrationMap} as JSON) calibrates the estimated accuracy.
- * Without them the input detector does not run and CBPE takes the model as calibrated.
+ * The packager writes both ({@code ModelPackager}); without them (an imported model, a version
+ * published before) the input detector does not run and CBPE takes the model as calibrated.
  */
 public final class ReferenceCatalog implements AutoCloseable {
   /** File role of a version's input-summary reference. */
-  public static final String INPUT_SUMMARIES = "input-summaries";
+  public static final String INPUT_SUMMARIES = FileRoles.INPUT_SUMMARIES;
   /** File role of a version's CBPE calibration map. */
-  public static final String CBPE_CALIBRATION = "cbpe-calibration";
+  public static final String CBPE_CALIBRATION = FileRoles.CBPE_CALIBRATION;
   private static final int CACHED_VERSIONS = 16;
   private static final Logger log = LoggerFactory.getLogger(ReferenceCatalog.class);
 

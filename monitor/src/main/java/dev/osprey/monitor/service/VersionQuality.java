@@ -1,7 +1,7 @@
 package dev.osprey.monitor.service;
 
 import dev.osprey.core.event.Prediction;
-import dev.osprey.monitor.quality.CalibrationMap;
+import dev.osprey.model.registry.CalibrationMap;
 import dev.osprey.monitor.quality.EstimatedAccuracy;
 import dev.osprey.monitor.quality.LabeledOutcome;
 import dev.osprey.monitor.quality.OnlineQuality;

@@ -11,7 +11,7 @@ import dev.osprey.monitor.drift.DriftEvent;
 import dev.osprey.monitor.drift.DriftMonitor;
 import dev.osprey.monitor.drift.Observation;
 import dev.osprey.monitor.drift.OnlineDriftDetector;
-import dev.osprey.monitor.quality.CalibrationMap;
+import dev.osprey.model.registry.CalibrationMap;
 import dev.osprey.model.runtime.PredictorException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

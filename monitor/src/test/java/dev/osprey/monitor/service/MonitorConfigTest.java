@@ -25,7 +25,10 @@ class MonitorConfigTest {
     assertEquals("osprey-monitor", d.applicationId());
     assertEquals(10_000, d.settings().drift().ertSamples());
     assertEquals(200, d.settings().drift().windowSize());
-    assertFalse(d.settings().inputSummaries());
+    assertTrue(d.settings().inputSummaries(), "the input-summary join is on by default");
+    assertEquals(MonitorSettings.DEFAULT_SUMMARY_BUFFER, d.settings().summaryBuffer());
+    assertFalse(MonitorConfig.from(ConfigSource.of(Map.of(MonitorConfig.KEY_SUMMARY_BUFFER, "0")), kafka())
+        .settings().inputSummaries(), "and off with a buffer of 0");
     MonitorConfig c = MonitorConfig.from(ConfigSource.of(Map.of(
         MonitorConfig.KEY_APPLICATION_ID, "mon-2",
         MonitorConfig.KEY_ERT, "5000",

@@ -1,7 +1,9 @@
 package dev.osprey.trainer.pipeline;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.core.data.InputSummaryReference;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.onnx.OnnxExporter;
 import dev.osprey.model.publish.PublishedNetwork;
@@ -10,6 +12,8 @@ import dev.osprey.model.plan.PlanSection;
 import dev.osprey.model.plan.PrecisionPlan;
 import dev.osprey.model.plan.PrecisionPlanner;
 import dev.osprey.model.quant.QuantizationConfig;
+import dev.osprey.model.registry.CalibrationMap;
+import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.Lineage;
 import dev.osprey.model.registry.ModelDraft;
 import dev.osprey.model.registry.ModelRegistry;
@@ -44,6 +48,12 @@ import java.util.stream.Stream;
  * agreement, the drift reference profile of the int8 model), store the network so it can be
  * fine-tuned or explained later ({@link PublishedNetwork}), and publish the version atomically with
  * every plan's ONNX file and the manifest's {@code plans} section.
+ *
+ * <p>Beside the manifest's reference profile it stores what the monitor's other detectors need,
+ * computed from the same held-out reference data: the input-summary reference
+ * ({@link FileRoles#INPUT_SUMMARIES}, at most {@value #INPUT_SUMMARY_SAMPLE} rows) and the CBPE
+ * calibration map of the int8 model ({@link FileRoles#CBPE_CALIBRATION}: isotonic fit of "right" on
+ * confidence over every reference sample).
  */
 public final class ModelPackager {
   /** Metric names written into the manifest. */
@@ -54,6 +64,8 @@ public final class ModelPackager {
   private static final int BATCH = 250;
   private static final int PROFILE_BINS = 20;
   private static final int PROFILE_SAMPLE = 256;
+  /** Rows of the input-summary reference (7 numbers each, a file beside the manifest). */
+  public static final int INPUT_SUMMARY_SAMPLE = 2000;
 
   private final ModelRegistry registry;
   private final PrecisionPlanner.Options planning;
@@ -213,6 +225,9 @@ public final class ModelPackager {
       EvaluationReport fp32Report = evaluator.report(r.reference(), f, null);
       EvaluationReport int8Report = evaluator.report(r.reference(), q, f);
       ReferenceProfile profile = ReferenceProfile.fromSoftmax(q.softmax(), q.embeddings(), PROFILE_BINS, PROFILE_SAMPLE, r.lineage().seed());
+      Path inputSummaries = writeJson(work.resolve("input-summaries.json"),
+          InputSummaryReference.of(r.reference(), INPUT_SUMMARY_SAMPLE));
+      Path cbpe = writeJson(work.resolve("cbpe-calibration.json"), cbpeCalibration(q, r.reference()));
 
       ModelDraft.Builder draft = ModelDraft.builder()
           .setName(r.name())
@@ -225,7 +240,9 @@ public final class ModelPackager {
           .optMetric("reference_samples", r.reference().size())
           .optCalibration(calibrationName(r.quantization(), r.calibration().name(), r.calibrationCount()))
           .optLineage(r.lineage())
-          .optReference(profile);
+          .optReference(profile)
+          .setFile(FileRoles.INPUT_SUMMARIES, inputSummaries)
+          .setFile(FileRoles.CBPE_CALIBRATION, cbpe);
       plans.candidates().forEach((name, c) -> draft.setFile(c.file(), planFiles.get(name)));
       PublishedNetwork.addTo(draft, r.network(), r.trainingHyperparameters(), work);
       r.extraMetrics().forEach(draft::optMetric);
@@ -239,6 +256,23 @@ public final class ModelPackager {
     } finally {
       deleteTree(work);
     }
+  }
+
+  /** CBPE's map for the served model: isotonic fit of "predicted the reference label" on confidence. */
+  static CalibrationMap cbpeCalibration(Evaluator.Outputs served, ImageDataset reference) {
+    int n = reference.size();
+    float[] confidence = new float[n];
+    boolean[] correct = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      confidence[i] = (float) served.confidence()[i];
+      correct[i] = served.predicted()[i] == reference.label(i);
+    }
+    return CalibrationMap.fit(confidence, correct);
+  }
+
+  private static Path writeJson(Path file, Object value) throws IOException {
+    new ObjectMapper().writeValue(file.toFile(), value);
+    return file;
   }
 
   private PrecisionPlanner.Result plan(ModelProto fp32, Request r, Consumer<String> progress) throws PredictorException {

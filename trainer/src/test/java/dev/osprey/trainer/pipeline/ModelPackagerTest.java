@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
+import dev.osprey.core.data.InputSummaries;
+import dev.osprey.core.data.InputSummaryReference;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.Softmax;
@@ -19,6 +22,7 @@ import dev.osprey.model.plan.PrecisionPlanner;
 import dev.osprey.model.publish.PublishedNetwork;
 import dev.osprey.model.quant.CalibrationMethod;
 import dev.osprey.model.quant.QuantizationConfig;
+import dev.osprey.model.registry.CalibrationMap;
 import dev.osprey.model.registry.FileRoles;
 import dev.osprey.model.registry.Lineage;
 import dev.osprey.model.registry.ModelManifest;
@@ -30,6 +34,7 @@ import dev.osprey.model.runtime.DjlNetwork;
 import dev.osprey.model.runtime.FixtureTrainer;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
+import dev.osprey.trainer.Evaluator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -165,6 +170,33 @@ class ModelPackagerTest {
     assertEquals(256, ref.softmaxSample().size());
     assertEquals(256, ref.embeddingSample().size());
     assertEquals(SPEC.embeddingSize(), ref.embeddingSample().get(0).length);
+  }
+
+  @Test
+  void storesTheInputSummaryReferenceAndTheCbpeCalibrationMap() throws Exception {
+    ModelVersion v = registry.load("digits", 1);
+    ObjectMapper json = new ObjectMapper();
+    // the input-summary reference: every one of the 1,000 reference images (fewer than 2,000), as core computes it
+    InputSummaryReference inputs = json.readValue(v.file(FileRoles.INPUT_SUMMARIES).toFile(), InputSummaryReference.class);
+    assertEquals(InputSummaries.FEATURES, inputs.features());
+    assertEquals(1000, inputs.sample().size());
+    assertEquals(InputSummaryReference.of(test, ModelPackager.INPUT_SUMMARY_SAMPLE), inputs);
+    // the CBPE map: monotone, and on the reference data its mean is the int8 accuracy (the isotonic
+    // fit keeps each block's mean; interpolating between block means moves it only a little)
+    CalibrationMap cbpe = json.readValue(v.file(FileRoles.CBPE_CALIBRATION).toFile(), CalibrationMap.class);
+    assertTrue(cbpe.knots().length >= 2, "knots " + cbpe.knots().length);
+    Evaluator.Outputs outputs;
+    try (OnnxPredictor p = OnnxPredictor.openCpu(v.file(FileRoles.INT8_ONNX), OrtConfig.cpu(1))) {
+      outputs = new Evaluator(InputSpec.mnist(), 250).run(p, test, false);
+    }
+    assertEquals(ModelPackager.cbpeCalibration(outputs, test), cbpe, "the stored map is the fit on the int8 model's outputs");
+    double mean = 0;
+    for (double c : outputs.confidence()) {
+      mean += cbpe.apply((float) c);
+    }
+    assertEquals(published.accuracyInt8(), mean / test.size(), 0.01);
+    assertTrue(cbpe.apply(0.99) >= cbpe.apply(0.6), "monotone");
+    assertTrue(registry.verify("digits", 1).ok(), "the new files are hashed and verified like the rest");
   }
 
   @Test

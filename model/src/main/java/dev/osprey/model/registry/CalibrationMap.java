@@ -1,4 +1,4 @@
-package dev.osprey.monitor.quality;
+package dev.osprey.model.registry;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,6 +5,7 @@ import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.metrics.MetricsServer;
+import dev.osprey.core.service.Health;
 import dev.osprey.core.service.OspreyService;
 import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.service.ServiceRunner;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,6 +28,8 @@ import picocli.CommandLine.Spec;
  */
 public final class ServiceOptions {
   @Spec(Spec.Target.MIXEE) CommandSpec command;
+
+  private final ServiceRunner runner = new ServiceRunner();
 
   @Option(names = "--create-topics", description = "Create missing Osprey topics first (topics.partitions, topics.replication.factor).")
   boolean createTopics;
@@ -50,19 +54,31 @@ public final class ServiceOptions {
     return topics;
   }
 
+  /** Ends {@link #run} as Ctrl-C would (tests, embedding). */
+  public ServiceRunner runner() {
+    return runner;
+  }
+
   /**
    * Runs {@code service} until Ctrl-C and closes it. {@code metrics} serves {@code registry} on its
-   * own port (null: the service's HTTP serves {@code /metrics} itself); {@code banner} says what
-   * runs where once it runs.
+   * own port, with {@code /health} up while the service is live (null: the service's HTTP serves
+   * {@code /metrics} itself); {@code banner} says what runs where once it runs.
    */
   public <S extends OspreyService> void run(String name, S service, PrometheusMeterRegistry registry,
       MetricsSettings metrics, Function<? super S, String> banner)
       throws IOException, ServiceStartException, InterruptedException {
+    run(name, service, registry, metrics, Health::live, banner);
+  }
+
+  /** {@link #run(String, OspreyService, PrometheusMeterRegistry, MetricsSettings, Function)} with {@code /health} up while {@code healthy}. */
+  public <S extends OspreyService> void run(String name, S service, PrometheusMeterRegistry registry,
+      MetricsSettings metrics, Predicate<Health> healthy, Function<? super S, String> banner)
+      throws IOException, ServiceStartException, InterruptedException {
     try (service;
         MetricsServer server = metrics != null && metrics.enabled()
-            ? new MetricsServer(metrics, registry, () -> service.health().live())
+            ? new MetricsServer(metrics, registry, () -> healthy.test(service.health()))
             : null) {
-      new ServiceRunner().run(service, name, s -> {
+      runner.run(service, name, s -> {
         System.out.println(banner.apply(s)
             + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
         System.out.println("Press Ctrl-C to stop.");

@@ -1,18 +1,14 @@
 package dev.osprey.cli.ingest;
 
 import dev.osprey.cli.CommonOptions;
-import dev.osprey.core.config.ConfigSource;
+import dev.osprey.cli.ServiceOptions;
 import dev.osprey.core.config.MetricsSettings;
 import dev.osprey.core.config.OspreyConfig;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
-import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.kafka.TopicAdmin;
-import dev.osprey.core.metrics.MetricsServer;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.service.Health;
 import dev.osprey.core.service.OspreyService;
-import dev.osprey.core.service.ServiceRunner;
 import dev.osprey.core.service.ServiceStartException;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.ingest.IngestConfig;
@@ -24,17 +20,13 @@ import dev.osprey.ingest.replay.ReplayProducer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.Producer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code osprey ingest serve|replay}: parses options and wires the ingest module; nothing more. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
@@ -49,9 +41,7 @@ public final class IngestCommand {
           + "label joins (samples + feedback -> labeled, predictions + feedback -> outcomes) until stopped.")
   public static final class Serve implements Callable<Integer> {
     @Mixin CommonOptions common;
-    @Spec CommandSpec spec;
-    /** Runs the service until Ctrl-C; {@link ServiceRunner#stop()} ends it as Ctrl-C would (tests). */
-    final ServiceRunner runner = new ServiceRunner();
+    @Mixin ServiceOptions service;
 
     @Option(names = "--application-id", description = "Kafka Streams application id (ingest.application.id). Default osprey-ingest.")
     String applicationId;
@@ -74,34 +64,17 @@ public final class IngestCommand {
     @Option(names = "--join-window", description = "How long a sample, prediction or label waits for its partner, ISO-8601 (ingest.join.window). Default PT1H.")
     String joinWindow;
 
-    @Option(names = "--create-topics", description = "Create missing Osprey topics first (topics.partitions, topics.replication.factor).")
-    boolean createTopics;
-
     /** The merged config with this command's flags applied as {@code ingest.*} keys. */
     OspreyConfig config() {
-      Map<String, String> merged = new LinkedHashMap<>(common.source().asMap());
-      if (applicationId != null) {
-        merged.put(IngestConfig.KEY_APPLICATION_ID, applicationId);
-      }
-      if (maxSampleBytes != null) {
-        merged.put(IngestConfig.KEY_MAX_SAMPLE_BYTES, maxSampleBytes.toString());
-      }
-      if (dedupeWindow != null) {
-        merged.put(IngestConfig.KEY_DEDUPE_WINDOW, dedupeWindow);
-      }
-      if (stateDir != null) {
-        merged.put(IngestConfig.KEY_STATE_DIR, stateDir.toString());
-      }
-      if (metricsPort != null) {
-        merged.put("metrics.port", metricsPort.toString());
-      }
-      if (noJoins) {
-        merged.put(LabelJoinSettings.KEY_ENABLED, "false");
-      }
-      if (joinWindow != null) {
-        merged.put(LabelJoinSettings.KEY_WINDOW, joinWindow);
-      }
-      return OspreyConfig.from(ConfigSource.of(merged));
+      return common.flags()
+          .set(IngestConfig.KEY_APPLICATION_ID, applicationId)
+          .set(IngestConfig.KEY_MAX_SAMPLE_BYTES, maxSampleBytes)
+          .set(IngestConfig.KEY_DEDUPE_WINDOW, dedupeWindow)
+          .set(IngestConfig.KEY_STATE_DIR, stateDir)
+          .set("metrics.port", metricsPort)
+          .set(LabelJoinSettings.KEY_ENABLED, noJoins ? "false" : null)
+          .set(LabelJoinSettings.KEY_WINDOW, joinWindow)
+          .config();
     }
 
     IngestConfig ingestConfig(OspreyConfig cfg) {
@@ -115,35 +88,19 @@ public final class IngestCommand {
     @Override
     public Integer call() throws Exception {
       OspreyConfig cfg = config();
-      IngestConfig ingest;
-      LabelJoinSettings joins;
-      try {
-        ingest = ingestConfig(cfg);
-        joins = joinSettings(cfg);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-      }
-      Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
-      if (createTopics) {
-        createTopics(cfg, topics);
-      }
+      IngestConfig ingest = service.parse(() -> ingestConfig(cfg));
+      LabelJoinSettings joins = service.parse(() -> joinSettings(cfg));
+      Topics topics = service.topics(cfg);
       PrometheusMeterRegistry registry = PrometheusMetrics.newRegistry("ingest");
-      MetricsSettings metrics = MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT);
-      try (ValidationAndJoins service = new ValidationAndJoins(new IngestService(ingest, topics, registry),
-              joins.enabled() ? IngestService.labelJoins(ingest, topics, registry, joins.window()) : null);
-          MetricsServer server = metrics.enabled()
-              ? new MetricsServer(metrics, registry, () -> service.health().ready())
-              : null) {
-        runner.run(service, "ingest", s -> {
-          System.out.println("ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
+      // /health follows readiness: a stream thread that keeps dying makes ingest not ready
+      service.run("ingest", new ValidationAndJoins(new IngestService(ingest, topics, registry),
+              joins.enabled() ? IngestService.labelJoins(ingest, topics, registry, joins.window()) : null),
+          registry, MetricsSettings.from(cfg.source(), DEFAULT_METRICS_PORT), Health::ready,
+          s -> "ingest running: " + topics.samplesRaw().name() + " -> " + topics.samples().name()
               + ", " + topics.feedbackRaw().name() + " -> " + topics.feedback().name() + ", rejects -> "
               + topics.dlq().name() + (joins.enabled()
                   ? "; label joins (window " + joins.window() + ") -> " + topics.labeled().name() + ", " + topics.outcomes().name()
-                  : "; label joins off")
-              + (server == null ? "" : "; metrics on http://" + metrics.host() + ":" + server.port() + "/metrics"));
-          System.out.println("Press Ctrl-C to stop.");
-        });
-      }
+                  : "; label joins off"));
       return 0;
     }
   }
@@ -152,6 +109,7 @@ public final class IngestCommand {
       description = "Replay a dataset as samples to osprey.samples.raw at a steady rate, with optional drift, feedback and junk.")
   public static final class Replay implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin ServiceOptions service;
 
     @Option(names = "--dataset", defaultValue = "fixture:train",
         description = "NAME:SPLIT: fixture:train|test (bundled), mnist:train|test, fashion-mnist:train|test. Default ${DEFAULT-VALUE}.")
@@ -191,9 +149,6 @@ public final class IngestCommand {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
-    @Option(names = "--create-topics", description = "Create missing Osprey topics first.")
-    boolean createTopics;
-
     /**
      * @throws IllegalArgumentException for a bad drift spec or option value
      */
@@ -214,22 +169,12 @@ public final class IngestCommand {
           !noProgress);
     }
 
-    @Spec CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
       OspreyConfig cfg = common.config();
-      ReplayConfig replay;
-      try {
-        replay = replayConfig(System.currentTimeMillis());
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-      }
-      Topics topics = new Topics(cfg.topics().prefix(), new EventCodec());
+      ReplayConfig replay = service.parse(() -> replayConfig(System.currentTimeMillis()));
+      Topics topics = service.topics(cfg);
       ImageDataset data = new Datasets(cfg.paths().dataDir()).load(replay.dataset());
-      if (createTopics) {
-        createTopics(cfg, topics);
-      }
       ReplayProducer.Summary s;
       try (Producer<String, byte[]> producer = ReplayProducer.newKafkaProducer(cfg.kafka().clientProperties(), topics)) {
         s = new ReplayProducer(replay, topics, data).run(producer);
@@ -296,12 +241,6 @@ public final class IngestCommand {
         joins.close();
       }
       validation.close();
-    }
-  }
-
-  private static void createTopics(OspreyConfig cfg, Topics topics) throws Exception {
-    try (TopicAdmin admin = new TopicAdmin(cfg.kafka().clientProperties())) {
-      admin.createAll(topics, cfg.topics().partitions(), cfg.topics().replicationFactor());
     }
   }
 

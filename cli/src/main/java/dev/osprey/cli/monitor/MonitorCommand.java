@@ -36,7 +36,7 @@ public final class MonitorCommand implements Callable<Integer> {
   @Option(names = "--window", description = "Samples in each detector's window (monitor.drift.window). Default 200.")
   Integer window;
 
-  @Option(names = "--input-summaries", description = "Join samples for the input-summary detector, keeping at most this many waiting (monitor.input.summaries.buffer). Default 0 = off.")
+  @Option(names = "--input-summaries", description = "Join samples for the input-summary detector, keeping at most this many waiting (monitor.input.summaries.buffer). 0 = off. Default 8192.")
   Integer summaryBuffer;
 
   @Option(names = "--metrics-port", description = "Port of /metrics on metrics.host; 0 = any free port, -1 = off. Default 9404.")

@@ -104,7 +104,7 @@ class IngestCommandIT {
       assertEquals(labels.values().stream().filter(l -> l == 3).count(), correct);
       assertTrue(running.getNow(-1) == -1, "serve still runs: " + err);
     } finally {
-      serve.runner.stop();
+      serve.service.runner().stop();
     }
     assertEquals(0, running.get(), err::toString);
   }

@@ -112,9 +112,9 @@ class TrainedCnnTest {
     System.out.printf("> 50%% of the map inside the digit's box, all %d fixture test digits: Grad-CAM %d (%.1f%%, mean share "
         + "%.3f), Grad-CAM++ %d (%.1f%%, mean share %.3f)%n", n, inside[0], 100.0 * inside[0] / n, meanShare[0], inside[1],
         100.0 * inside[1] / n, meanShare[1]);
-    // Acceptance: >= 90% of the fixture test digits. Grad-CAM++ meets it; Grad-CAM's gradient mean
-    // does not on this architecture (most misses are 1s, whose evidence sits beside the stroke), so it
-    // is held to its measured level (docs/explain.md).
+    // Acceptance: >= 90% of the fixture test digits. Grad-CAM++ meets it (93.4%) but fails the sanity
+    // check (SanityCheckTest); the paper's Grad-CAM does not on this architecture (87.5%; most misses
+    // are 1s, whose evidence sits beside the stroke), so it is held to its measured level (docs/explain.md).
     assertTrue(inside[1] >= 0.90 * n, "Grad-CAM++: " + inside[1] + " of " + n);
     assertTrue(inside[0] >= 0.85 * n, "Grad-CAM: " + inside[0] + " of " + n);
   }

@@ -168,6 +168,12 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
 
   @Override
   public float[][] scores(float[][] inputs) {
+    return outputs(inputs, OutputKind.PROBABILITY);
+  }
+
+  /** Forward only, in batches of at most 256; takes no collector lock. */
+  @Override
+  public float[][] outputs(float[][] inputs, OutputKind output) {
     checkBatch(inputs, null);
     float[][] out = new float[inputs.length][];
     for (int from = 0; from < inputs.length; from += MAX_SCORE_BATCH) {
@@ -175,7 +181,7 @@ public final class DjlNetwork implements GradientModel, ScoreFunction, AutoClose
       try (NDManager m = manager.newSubManager()) {
         ParameterStore ps = new ParameterStore(m, false);
         NDArray x = batch(m, inputs, from, rows);
-        NDArray p = rest(ps, run(featureLayers, 0, featureLayers.size(), ps, x)).softmax(1);
+        NDArray p = select(rest(ps, run(featureLayers, 0, featureLayers.size(), ps, x)), output);
         split(p.toFloatArray(), rows, spec.classes(), out, from);
       } catch (RuntimeException e) {
         throw evaluationFailure(e);

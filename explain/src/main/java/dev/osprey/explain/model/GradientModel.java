@@ -17,6 +17,17 @@ public interface GradientModel extends ExplainedModel {
   InputGradients inputGradients(float[][] inputs, int[] targets, OutputKind output);
 
   /**
+   * Every class's output of the requested kind, forward only. The default takes them from
+   * {@link #inputGradients}; implementations override it with a pass that computes no gradient.
+   *
+   * @throws IllegalArgumentException if a sample has the wrong length
+   * @throws ModelEvaluationException if the engine fails
+   */
+  default float[][] outputs(float[][] inputs, OutputKind output) {
+    return inputGradients(inputs, new int[inputs.length], output).outputs();
+  }
+
+  /**
    * Activations of the last convolutional layer and the gradients of {@code output[target_i]}
    * with respect to them.
    *

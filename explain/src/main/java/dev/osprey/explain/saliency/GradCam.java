@@ -16,17 +16,45 @@ import java.util.Map;
  * Grad-CAM (Selvaraju et al. 2017) on the model's last convolutional layer:
  * {@code alpha_k = mean_ij d y^c / d A^k_ij}, {@code map = ReLU(sum_k alpha_k A^k)}, resized
  * bilinearly to the input and repeated over its channels. A coarse, class-discriminative
- * localization: it says where, not which pixels.
+ * localization: it says where, not which pixels. {@link Weights#PLUS_PLUS} weighs the channels as
+ * Grad-CAM++ does instead.
  */
 public record GradCam(GradientModel model, Params params) implements Explainer {
+
+  /** How the channels of the feature map are weighted. */
+  public enum Weights {
+    /** Selvaraju et al.: the spatial mean of the gradient, {@code alpha_k = mean_ij d y^c / d A^k_ij}. */
+    GRADIENT_MEAN,
+    /**
+     * Grad-CAM++ (Chattopadhay et al. 2018): {@code w_k = sum_ij a^k_ij ReLU(g^k_ij)} with
+     * {@code a^k_ij = g^2 / (2 g^2 + sum_ab A^k_ab g^3)}, {@code g = d y^c / d A^k_ij} (their closed
+     * form for an exponential of the score, using first-order gradients only). Only positive
+     * gradients count, each position weighted, so a channel that is strong where the class
+     * evidence is and weakly negative elsewhere is no longer cancelled by its own average.
+     */
+    PLUS_PLUS
+  }
 
   /**
    * @param output which output is differentiated (the paper: the pre-softmax score)
    * @param relu keep only positive evidence (the paper's ReLU); off shows negative regions too
+   * @param weights channel weighting: Grad-CAM's gradient mean (default) or Grad-CAM++
    */
-  public record Params(OutputKind output, boolean relu) {
+  public record Params(OutputKind output, boolean relu, Weights weights) {
+    public Params {
+      if (output == null || weights == null) {
+        throw new IllegalArgumentException("output and weights must be set");
+      }
+    }
+
+    /** Grad-CAM as in the paper: class logit, ReLU, gradient mean. */
     public static Params defaults() {
-      return new Params(OutputKind.LOGIT, true);
+      return new Params(OutputKind.LOGIT, true, Weights.GRADIENT_MEAN);
+    }
+
+    /** Grad-CAM++: class logit, ReLU, positive gradients weighted per position. */
+    public static Params plusPlus() {
+      return new Params(OutputKind.LOGIT, true, Weights.PLUS_PLUS);
     }
 
     public Map<String, String> asMap() {
@@ -34,6 +62,9 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
       m.put("output", output.name().toLowerCase(Locale.ROOT));
       m.put("relu", Boolean.toString(relu));
       m.put("layer", "last-conv");
+      if (weights != Weights.GRADIENT_MEAN) {
+        m.put("weights", weights.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      }
       return m;
     }
   }
@@ -57,11 +88,13 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
     float[] g = f.gradients()[0];
     double[] cam = new double[plane];
     for (int k = 0; k < f.channels(); k++) {
-      double alpha = 0;
-      for (int p = 0; p < plane; p++) {
-        alpha += g[k * plane + p];
+      double alpha = params.weights() == Weights.PLUS_PLUS ? plusPlusWeight(a, g, k * plane, plane) : 0;
+      if (params.weights() == Weights.GRADIENT_MEAN) {
+        for (int p = 0; p < plane; p++) {
+          alpha += g[k * plane + p];
+        }
+        alpha /= plane;
       }
-      alpha /= plane;
       for (int p = 0; p < plane; p++) {
         cam[p] += alpha * a[k * plane + p];
       }
@@ -78,5 +111,23 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
     }
     return new AttributionMap(method(), parameters(), target, shape, values, model.runtime(),
         f.outputs()[0][target], null, null, null, t.toMillis());
+  }
+
+  /** Grad-CAM++'s weight of the channel at {@code from} (see {@link Weights#PLUS_PLUS}). */
+  static double plusPlusWeight(float[] activations, float[] gradients, int from, int plane) {
+    double sumA = 0;
+    for (int p = 0; p < plane; p++) {
+      sumA += activations[from + p];
+    }
+    double w = 0;
+    for (int p = 0; p < plane; p++) {
+      double g = gradients[from + p];
+      double g2 = g * g;
+      double denominator = 2 * g2 + sumA * g2 * g;
+      if (g > 0 && denominator != 0) {
+        w += g2 / denominator * g;
+      }
+    }
+    return w;
   }
 }

@@ -21,7 +21,10 @@ import dev.osprey.model.InputSpec;
  * The methods' parameters in the service and the command line, and how explainers are built from
  * them for one model version.
  *
- * @param igSteps Integrated Gradients steps (midpoint rule, black baseline), >= 1
+ * @param igSteps Integrated Gradients steps (black baseline), >= 1
+ * @param igRule Integrated Gradients quadrature ({@code explain.ig.rule}: midpoint, trapezoid, adaptive)
+ * @param gradCamWeights Grad-CAM's channel weights ({@code explain.gradcam.weights}: gradient-mean, the
+ *     paper's, or plus-plus, Grad-CAM++)
  * @param smoothGradSamples SmoothGrad noisy copies, >= 1
  * @param smoothGradNoise SmoothGrad sigma as a fraction of the input's range, >= 0
  * @param occlusionPatch occlusion window side, >= 1
@@ -30,12 +33,16 @@ import dev.osprey.model.InputSpec;
  * @param shapCoalitions KernelSHAP coalition budget, >= 2
  * @param seed seed of the random methods
  */
-public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGradNoise, int occlusionPatch,
-    int occlusionStride, int shapPatch, int shapCoalitions, long seed) {
+public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, GradCam.Weights gradCamWeights,
+    int smoothGradSamples, double smoothGradNoise, int occlusionPatch, int occlusionStride, int shapPatch,
+    int shapCoalitions, long seed) {
 
   /** @throws IllegalArgumentException naming the field and value */
   public MethodSettings {
     ExplainConfig.requireAtLeast("igSteps", igSteps, 1);
+    if (igRule == null || gradCamWeights == null) {
+      throw new IllegalArgumentException("igRule and gradCamWeights must be set");
+    }
     ExplainConfig.requireAtLeast("smoothGradSamples", smoothGradSamples, 1);
     if (!(smoothGradNoise >= 0)) {
       throw new IllegalArgumentException("smoothGradNoise must be >= 0, got " + smoothGradNoise);
@@ -46,9 +53,13 @@ public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGr
     ExplainConfig.requireAtLeast("shapCoalitions", shapCoalitions, 2);
   }
 
-  /** IG 32 steps, SmoothGrad 16 x 0.15, occlusion 4/4, KernelSHAP 4x4 patches and 512 coalitions, seed 0. */
+  /**
+   * IG 32 midpoint steps, Grad-CAM with the paper's gradient mean, SmoothGrad 16 x 0.15, occlusion
+   * 4/4, KernelSHAP 4x4 patches and 512 coalitions, seed 0.
+   */
   public static MethodSettings defaults() {
-    return new MethodSettings(32, 16, 0.15, 4, 4, 4, 512, 0);
+    return new MethodSettings(32, IntegratedGradients.Rule.MIDPOINT, GradCam.Weights.GRADIENT_MEAN, 16, 0.15, 4, 4, 4,
+        512, 0);
   }
 
   public static MethodSettings from(ConfigSource s) {
@@ -56,6 +67,9 @@ public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGr
     String noise = s.get("explain.smoothgrad.noise").orElse(null);
     return new MethodSettings(
         s.getInt("explain.ig.steps", d.igSteps()),
+        parseEnum(IntegratedGradients.Rule.class, "explain.ig.rule", s.get("explain.ig.rule").orElse(null), d.igRule()),
+        parseEnum(GradCam.Weights.class, "explain.gradcam.weights", s.get("explain.gradcam.weights").orElse(null),
+            d.gradCamWeights()),
         s.getInt("explain.smoothgrad.samples", d.smoothGradSamples()),
         noise == null || noise.isBlank() ? d.smoothGradNoise() : parse("explain.smoothgrad.noise", noise),
         s.getInt("explain.occlusion.patch", d.occlusionPatch()),
@@ -63,6 +77,24 @@ public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGr
         s.getInt("explain.shap.patch", d.shapPatch()),
         s.getInt("explain.shap.coalitions", d.shapCoalitions()),
         s.getLong("explain.seed", d.seed()));
+  }
+
+  /** {@code plus-plus} -> PLUS_PLUS; blank -> the default. */
+  private static <E extends Enum<E>> E parseEnum(Class<E> type, String key, String v, E fallback) {
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    String name = v.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equals(name)) {
+        return e;
+      }
+    }
+    StringBuilder known = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      known.append(known.length() == 0 ? "" : ", ").append(e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+    }
+    throw new IllegalArgumentException("config '" + key + "' must be one of " + known + ", got '" + v + "'");
   }
 
   private static double parse(String key, String v) {
@@ -105,8 +137,8 @@ public record MethodSettings(int igSteps, int smoothGradSamples, double smoothGr
       case SMOOTHGRAD -> new SmoothGrad(twin,
           new SmoothGrad.Params(smoothGradSamples, smoothGradNoise, seed, OutputKind.PROBABILITY));
       case INTEGRATED_GRADIENTS -> new IntegratedGradients(twin,
-          IntegratedGradients.Params.of(Baseline.black(input)).withSteps(igSteps));
-      case GRAD_CAM -> new GradCam(twin, GradCam.Params.defaults());
+          IntegratedGradients.Params.of(Baseline.black(input)).withSteps(igSteps).withRule(igRule));
+      case GRAD_CAM -> new GradCam(twin, new GradCam.Params(OutputKind.LOGIT, true, gradCamWeights));
       case OCCLUSION -> new Occlusion(served, new Occlusion.Params(occlusionPatch, occlusionStride, black(input)[0]));
       case KERNEL_SHAP -> new KernelShap(served, background, new KernelShap.Params(shapGrid(input), shapCoalitions, seed));
     };

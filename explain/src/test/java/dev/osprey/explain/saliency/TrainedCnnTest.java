@@ -12,12 +12,15 @@ import dev.osprey.explain.shap.KernelShap;
 import dev.osprey.explain.shap.PatchGrid;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The explainers on the served architecture, trained on the fixture (fp32 twin and int8 graph). */
 class TrainedCnnTest {
+  /** Fixture test digits the IG completeness check covers. */
+  static final int IG_DIGITS = 200;
   static DjlNetwork twin;
   static OnnxPredictor int8;
   static PredictorScoreFunction served;
@@ -44,11 +47,8 @@ class TrainedCnnTest {
     return best;
   }
 
-  @Test
-  void integratedGradientsCompletenessAt64Steps() {
-    IntegratedGradients ig = new IntegratedGradients(twin,
-        IntegratedGradients.Params.of(Baseline.black(TrainedDigits.INPUT)).withSteps(64));
-    float[][] x = TrainedDigits.testInputs(0, 20);
+  /** Relative completeness residuals {@code residual / |f(x) - f(x')|} of {@code ig} on each digit. */
+  static double[] relativeResiduals(IntegratedGradients ig, float[][] x) {
     double[] relative = new double[x.length];
     for (int i = 0; i < x.length; i++) {
       AttributionMap a = ig.explain(x[i], predicted(x[i]));
@@ -56,35 +56,67 @@ class TrainedCnnTest {
       assertTrue(gap > 0.05, "the black baseline should score much lower than the digit: gap " + gap);
       relative[i] = a.completenessResidual() / gap;
     }
-    java.util.Arrays.sort(relative);
-    double median = relative[relative.length / 2];
-    double worst = relative[relative.length - 1];
-    System.out.printf("IG 64 midpoint steps, black baseline, 20 test digits: relative completeness residual median %.5f, "
-        + "worst %.5f%n", median, worst);
-    // Acceptance asks for <= 1%; the median meets it, the worst digit of this fixture model is at
-    // about 1.4% (ReLU/max-pool kinks and a sharp softmax transition along the path), so the worst is held to 2%.
-    assertTrue(median <= 0.01, "median relative residual " + median);
-    assertTrue(worst <= 0.02, "worst relative residual " + worst);
+    return relative;
+  }
+
+  static String summary(double[] relative) {
+    double[] s = relative.clone();
+    Arrays.sort(s);
+    StringBuilder over = new StringBuilder();
+    for (int i = 0; i < relative.length; i++) {
+      if (relative[i] > 0.01) {
+        over.append(String.format(java.util.Locale.ROOT, " #%d %.4f", i, relative[i]));
+      }
+    }
+    return String.format(java.util.Locale.ROOT, "median %.5f, p95 %.5f, worst %.5f, above 1%%: %d of %d (%s)", s[s.length / 2],
+        s[(int) Math.ceil(0.95 * s.length) - 1], s[s.length - 1], count(relative, 0.01), s.length, over.toString().trim());
+  }
+
+  static int count(double[] values, double above) {
+    return (int) Arrays.stream(values).filter(r -> r > above).count();
+  }
+
+  @Test
+  void integratedGradientsCompletenessAt64Steps() {
+    IntegratedGradients.Params black = IntegratedGradients.Params.of(Baseline.black(TrainedDigits.INPUT)).withSteps(64);
+    float[][] x = TrainedDigits.testInputs(0, IG_DIGITS);
+    double[] midpoint = relativeResiduals(new IntegratedGradients(twin, black), x);
+    double[] adaptive = relativeResiduals(new IntegratedGradients(twin, black.withRule(IntegratedGradients.Rule.ADAPTIVE)), x);
+    System.out.printf("IG 64 steps, black baseline, class probability, first %d fixture test digits, relative completeness "
+        + "residual: midpoint %s; adaptive %s%n", IG_DIGITS, summary(midpoint), summary(adaptive));
+    // Acceptance: <= 1% of |f(x) - f(x')| at 64 steps. Not met on every digit by any 64-gradient
+    // rule tried (docs/explain.md): the integrand jumps wherever a ReLU or max-pool switches along
+    // the path. Measured on these 200 digits: adaptive 197 within 1%, worst 1.21% (#130); midpoint
+    // 179, worst 2.96%. The test holds those levels with a little room for other CPUs' numerics.
+    assertTrue(count(adaptive, 0.01) <= 5, "adaptive: " + summary(adaptive));
+    assertTrue(Arrays.stream(adaptive).max().orElseThrow() <= 0.015, "adaptive: " + summary(adaptive));
+    assertTrue(count(adaptive, 0.01) < count(midpoint, 0.01), "adaptive beats midpoint: " + summary(midpoint));
   }
 
   @Test
   void gradCamConcentratesOnTheDigit() {
-    GradCam cam = new GradCam(twin, GradCam.Params.defaults());
-    int n = 200;
+    int n = TrainedDigits.test().size();
     float[][] x = TrainedDigits.testInputs(0, n);
-    int inside = 0;
-    double meanShare = 0;
+    int[] inside = new int[2];
+    double[] meanShare = new double[2];
+    GradCam[] cams = {new GradCam(twin, GradCam.Params.defaults()), new GradCam(twin, GradCam.Params.plusPlus())};
     for (int i = 0; i < n; i++) {
-      AttributionMap a = cam.explain(x[i], predicted(x[i]));
-      double share = massInsideBoundingBox(TrainedDigits.test().image(i), a.values(), twin.inputShape());
-      meanShare += share / n;
-      inside += share > 0.5 ? 1 : 0;
+      int c = predicted(x[i]);
+      for (int v = 0; v < cams.length; v++) {
+        AttributionMap a = cams[v].explain(x[i], c);
+        double share = massInsideBoundingBox(TrainedDigits.test().image(i), a.values(), twin.inputShape());
+        meanShare[v] += share / n;
+        inside[v] += share > 0.5 ? 1 : 0;
+      }
     }
-    System.out.printf("Grad-CAM: %d/%d test digits with > 50%% of the map inside the digit's box (mean share %.3f)%n",
-        inside, n, meanShare);
-    // Acceptance asks for 90%; this briefly trained fixture model reaches 88.5% (177/200), so the
-    // test holds the measured level (docs/explain.md reports the gap).
-    assertTrue(inside >= 0.85 * n, inside + " of " + n);
+    System.out.printf("> 50%% of the map inside the digit's box, all %d fixture test digits: Grad-CAM %d (%.1f%%, mean share "
+        + "%.3f), Grad-CAM++ %d (%.1f%%, mean share %.3f)%n", n, inside[0], 100.0 * inside[0] / n, meanShare[0], inside[1],
+        100.0 * inside[1] / n, meanShare[1]);
+    // Acceptance: >= 90% of the fixture test digits. Grad-CAM++ meets it (93.4%) but fails the sanity
+    // check (SanityCheckTest); the paper's Grad-CAM does not on this architecture (87.5%; most misses
+    // are 1s, whose evidence sits beside the stroke), so it is held to its measured level (docs/explain.md).
+    assertTrue(inside[1] >= 0.90 * n, "Grad-CAM++: " + inside[1] + " of " + n);
+    assertTrue(inside[0] >= 0.85 * n, "Grad-CAM: " + inside[0] + " of " + n);
   }
 
   /** Share of the map's mass inside the bounding box of the pixels brighter than 0 (the ink). */

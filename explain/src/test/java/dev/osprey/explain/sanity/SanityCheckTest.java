@@ -84,6 +84,22 @@ class SanityCheckTest {
   }
 
   @Test
+  void gradCamPlusPlusDoesNotPassTheSanityCheck() {
+    float[][] x = TrainedDigits.testInputs(0, 8);
+    int[] targets = predictions(x);
+    Map<Method, Function<DjlNetwork, Explainer>> plusPlus = Map.of(Method.GRAD_CAM, n -> new GradCam(n, GradCam.Params.plusPlus()));
+    SanityCheck.Report r = new SanityCheck(plusPlus, 17).run(twin, x, targets);
+    System.out.println("Grad-CAM++: Spearman of |map| trained vs randomized, mean over 8 test digits:\n" + r.toMarkdown());
+    // Measured 0.99 with only the head randomized and 0.53 at full randomization: Grad-CAM++ does
+    // NOT pass the sanity check (its positive-gradient weights let the activations, i.e. the input,
+    // dominate), which is why the service's default stays the paper's Grad-CAM (docs/explain.md).
+    // Held to the measured level, so a change in either direction is noticed.
+    double full = r.atFullRandomization(Method.GRAD_CAM);
+    assertTrue(full > 0.3 && full < 0.8, "gradcam++ at full randomization " + full);
+    assertTrue(r.spearman().get(Method.GRAD_CAM)[0] > 0.9, "gradcam++ after the head " + r.spearman().get(Method.GRAD_CAM)[0]);
+  }
+
+  @Test
   void attributionOrderDeletesEvidenceFasterThanRandomOrder() {
     float[][] x = TrainedDigits.testInputs(20, 8);
     int[] targets = predictions(x);

@@ -99,8 +99,9 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
       kafka.requireTopics(topicsUsed(), config.startTimeout(), "osprey topics create");
       HeatmapStore heatmaps = config.heatmapDir() == null ? null
           : new HeatmapStore(config.heatmapDir(), config.heatmapKeep());
-      // the follower loads the served graph as inference does (int8, ONNX Runtime CPU, verified, warmed up)
-      serving = ModelServing.create(config.modelName(), ServingOptions.cpuInt8(64, ".osprey/tensorrt-cache"),
+      // the follower loads the served graph as inference does (the precision plan auto picks for this
+      // host, ONNX Runtime CPU, verified, warmed up)
+      serving = ModelServing.create(config.modelName(), ServingOptions.cpuAuto(64, ".osprey/tensorrt-cache"),
           registry, topics, kafka, clientId + "-models", new ServingMetrics(meters, METER_PREFIX),
           config.startTimeout(), clock);
       serving.start(config.startTimeout());

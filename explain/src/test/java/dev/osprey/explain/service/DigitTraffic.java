@@ -26,7 +26,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * model's int8 predictions of them, the first half by one version and the rest by another (the
  * caller activates the second one at the switch), as inference would write them.
  */
-final class DigitTraffic {
+public final class DigitTraffic {
   /**
    * What was produced.
    *
@@ -89,7 +89,7 @@ final class DigitTraffic {
   }
 
   /** Publishes an activation of {@code version} on the models topic. */
-  static void activate(Properties kafka, Topics topics, int version) throws Exception {
+  public static void activate(Properties kafka, Topics topics, int version) throws Exception {
     try (Producer<String, ModelActivation> p = new KafkaProducer<>(kafka, topics.models().keySerde().serializer(),
         topics.models().valueSerde().serializer())) {
       p.send(new ProducerRecord<>(topics.models().name(), PublishedDigits.NAME,

@@ -1,4 +1,4 @@
-package dev.osprey.explain.service;
+package dev.osprey.cli.bench;
 
 import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.core.data.ImageDataset;
@@ -9,6 +9,10 @@ import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.PublishedDigits;
 import dev.osprey.explain.TrainedDigits;
 import dev.osprey.explain.sampling.SamplingPolicy;
+import dev.osprey.explain.service.DigitTraffic;
+import dev.osprey.explain.service.ExplainConfig;
+import dev.osprey.explain.service.ExplainMetrics;
+import dev.osprey.explain.service.ExplainService;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
 import dev.osprey.model.registry.ModelRegistry;

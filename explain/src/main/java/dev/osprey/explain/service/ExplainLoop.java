@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  * memory grows) and {@code osprey_explain_lag_seconds} shows it.
  */
 public final class ExplainLoop extends ClientThreadWork {
+  // the first failed write of an explanation, set on the producer's I/O thread
+  private volatile Exception sendFailure;
   private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
 
@@ -200,6 +202,12 @@ public final class ExplainLoop extends ClientThreadWork {
     samplesHeld = join.samplesHeld();
     waiting = join.waiting();
     producer.flush();
+    Exception failed = sendFailure;
+    if (failed != null) {
+      // committing now would lose those explanations: fail instead (health DOWN), and a restart
+      // explains this poll's predictions again (at least once)
+      throw new IllegalStateException("explanations not written, offsets not committed: " + failed, failed);
+    }
     consumer.commitSync(committable());
   }
 
@@ -249,6 +257,7 @@ public final class ExplainLoop extends ClientThreadWork {
       producer.send(new ProducerRecord<>(topics.explanations().name(), sampleId, e), (meta, ex) -> {
         if (ex != null) {
           LOG.warn("explanation of {} ({}) not written: {}", sampleId, e.method(), ex.toString());
+          sendFailure = ex;
         }
       });
     }

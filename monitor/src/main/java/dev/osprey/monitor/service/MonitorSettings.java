@@ -63,7 +63,7 @@ public record MonitorSettings(DriftConfig drift, QualityConfig quality, int esti
    * 10 classes and 64-wide embeddings: {@code versionsKept} versions of quality (the count window's
    * outcomes, 121 time buckets whatever the traffic, the CBPE window) and one drift window. At the
    * defaults about 0.72 MB, most of it the drift windows. A state that still passes the limit (a larger model) is refused by name
-   * when it is written, and the monitor stops (see docs/monitor.md, "Restarts").
+   * when it is written, and the monitor stops (see docs/monitor.md, "Exactly-once and restarts").
    */
   public long estimatedStateBytes() {
     return estimatedStateBytes(drift, quality, estimateWindow, versionsKept);

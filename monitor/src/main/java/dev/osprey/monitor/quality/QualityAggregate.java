@@ -58,6 +58,38 @@ final class QualityAggregate {
     confidence += sign * (double) o.confidence();
   }
 
+  /** Adds another aggregate's outcomes (of the same shape): the sum of two disjoint sets. */
+  void add(QualityAggregate other) {
+    count += other.count;
+    correct += other.correct;
+    for (int c = 0; c < classes; c++) {
+      support[c] += other.support[c];
+      hits[c] += other.hits[c];
+    }
+    for (int b = 0; b < bins; b++) {
+      binCount[b] += other.binCount[b];
+      binCorrect[b] += other.binCorrect[b];
+      binConfidence[b] += other.binConfidence[b];
+    }
+    logLoss += other.logLoss;
+    delayMillis += other.delayMillis;
+    confidence += other.confidence;
+  }
+
+  /** Forgets every outcome. */
+  void clear() {
+    count = 0;
+    correct = 0;
+    java.util.Arrays.fill(support, 0);
+    java.util.Arrays.fill(hits, 0);
+    java.util.Arrays.fill(binCount, 0);
+    java.util.Arrays.fill(binCorrect, 0);
+    java.util.Arrays.fill(binConfidence, 0);
+    logLoss = 0;
+    delayMillis = 0;
+    confidence = 0;
+  }
+
   long count() {
     return count;
   }

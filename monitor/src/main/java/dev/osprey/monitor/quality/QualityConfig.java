@@ -4,7 +4,9 @@ package dev.osprey.monitor.quality;
  * Windows of online quality.
  *
  * @param countWindow the last N outcomes (by arrival)
- * @param timeWindowMillis outcomes whose prediction was made in the last T milliseconds
+ * @param timeWindowMillis outcomes whose prediction was made in the last T milliseconds, kept as
+ *     sums per bucket of {@link #bucketMillis()} (T / 120, rounded up): the window is the buckets
+ *     that start after {@code now - T}
  * @param eceBins equal-width confidence bins of the ECE
  */
 public record QualityConfig(int countWindow, long timeWindowMillis, int eceBins) {
@@ -22,6 +24,16 @@ public record QualityConfig(int countWindow, long timeWindowMillis, int eceBins)
     if (eceBins < 1) {
       throw new IllegalArgumentException("eceBins must be >= 1, got " + eceBins);
     }
+  }
+
+  /** Width of the time window's buckets: T / {@value #TIME_BUCKETS}, rounded up, so T spans at most 120. */
+  public long bucketMillis() {
+    return (timeWindowMillis + TIME_BUCKETS - 1) / TIME_BUCKETS;
+  }
+
+  /** Time buckets kept (the window's, plus one being reused). */
+  public int timeBuckets() {
+    return TIME_BUCKETS + 1;
   }
 
   /** Last 1,000 outcomes, last 10 minutes, 15 ECE bins. */

@@ -208,7 +208,15 @@ public final class MonitorService implements OspreyService {
       }
     }
     Map<String, ModelStream.State> out = new HashMap<>();
-    latest.forEach((k, v) -> out.put(k, codec.decode(v)));
+    latest.forEach((k, v) -> {
+      if (MonitorStateCodec.format(v) == MonitorStateCodec.FORMAT_OUTCOMES_IN_TIME_WINDOW) {
+        log.warn("the saved state of model {} in {} is of format {} (before the quality time window was kept as"
+            + " per-bucket sums); model {} starts fresh: its detectors reset, its quality figures count from now", k,
+            stateTopic(), MonitorStateCodec.FORMAT_OUTCOMES_IN_TIME_WINDOW, k);
+      } else {
+        out.put(k, codec.decode(v));
+      }
+    });
     return out;
   }
 

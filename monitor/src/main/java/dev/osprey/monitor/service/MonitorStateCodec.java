@@ -12,12 +12,23 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The monitor's saved state of one model on its state topic: JSON, gzipped (a model's windows hold
- * a few hundred observations; compressed they stay far below Kafka's 1 MiB record limit).
+ * The monitor's saved state of one model on its state topic: JSON, gzipped. Its size is bounded by
+ * the configured windows, not by traffic (see {@link MonitorSettings#estimatedStateBytes()}); a
+ * state over {@link #MAX_BYTES} is refused here, by name, rather than by the broker.
  */
 final class MonitorStateCodec {
-  /** Format version, first byte of every record; a monitor refuses states of another format. */
-  static final int FORMAT = 1;
+  /**
+   * Format version, first byte of every record; a monitor refuses states of another format. 2: the
+   * quality time window as per-bucket sums (1 kept its outcomes, and grew with traffic).
+   */
+  static final int FORMAT = 2;
+  /** The format before 2: read as "no state" (the model starts fresh, with a warning). */
+  static final int FORMAT_OUTCOMES_IN_TIME_WINDOW = 1;
+  /**
+   * Largest state record written: under Kafka's default 1 MiB producer {@code max.request.size}
+   * and topic {@code max.message.bytes}, with room for the key and the batch headers.
+   */
+  static final int MAX_BYTES = 1_000_000;
 
   private final ObjectMapper json = JsonMapper.builder()
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -32,7 +43,18 @@ final class MonitorStateCodec {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode the state of " + state.model(), e);
     }
-    return out.toByteArray();
+    byte[] bytes = out.toByteArray();
+    if (bytes.length > MAX_BYTES) {
+      throw new IllegalStateException("the saved state of model " + state.model() + " is " + bytes.length
+          + " bytes, over the state topic's limit of " + MAX_BYTES + "; lower " + MonitorConfig.KEY_COUNT_WINDOW + ", "
+          + MonitorConfig.KEY_ESTIMATE_WINDOW + ", " + MonitorConfig.KEY_VERSIONS_KEPT + " or " + MonitorConfig.KEY_WINDOW);
+    }
+    return bytes;
+  }
+
+  /** The format byte of a record, or -1 if it has none. */
+  static int format(byte[] bytes) {
+    return bytes == null || bytes.length < 2 ? -1 : bytes[0];
   }
 
   /** @throws IllegalArgumentException if the bytes are not a state of this format */

@@ -27,14 +27,18 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -166,6 +170,7 @@ public final class MonitorThroughputBenchmark {
               rate, elapsed, offered, offered / elapsed, doneAtEnd, doneAtEnd / elapsed, lagMax,
               lagMax / (offered / elapsed), drain, 100 * loopCpu / elapsed);
         }
+        stateSizes(kafka, monitor.stateTopic());
       }
       load.close();
     }
@@ -180,6 +185,34 @@ public final class MonitorThroughputBenchmark {
       Thread.sleep(5); // a measurement's polling interval, not a test wait
     }
     return System.nanoTime();
+  }
+
+  /** The saved state records' sizes (the time window's outcomes made them grow with traffic before format 2). */
+  private static void stateSizes(Properties kafka, String stateTopic) {
+    Properties p = new Properties();
+    p.putAll(kafka);
+    p.put("isolation.level", "read_committed");
+    long records = 0;
+    long largest = 0;
+    long last = 0;
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+        p, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(stateTopic).stream()
+          .map(x -> new TopicPartition(x.topic(), x.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (var r : c.poll(Duration.ofMillis(200))) {
+          records++;
+          last = r.value().length;
+          largest = Math.max(largest, last);
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "state topic %s: %d records, largest %d bytes, last %d bytes%n", stateTopic, records,
+        largest, last);
   }
 
   /** CPU time of the monitor's consume-process-produce thread (decoding, detectors, state encoding, commits). */

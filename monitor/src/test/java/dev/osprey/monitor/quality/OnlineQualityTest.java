@@ -135,6 +135,126 @@ class OnlineQualityTest {
     assertEquals(1, q.total().labeled());
   }
 
+  /**
+   * The time window is kept as per-bucket sums: after 200,000 outcomes of 10 classes at about 333
+   * predictions/s through the default 10-minute window (two windows' worth, labels late and out of
+   * order), the saved state stays small and the figures equal a brute-force pass over the outcomes
+   * whose prediction's bucket is in the window.
+   */
+  @Test
+  void theTimeWindowIsBoundedAndExactToItsBuckets() throws Exception {
+    int classes = 10;
+    QualityConfig config = QualityConfig.defaults();
+    OnlineQuality q = new OnlineQuality(classes, config);
+    Random rnd = new Random(7);
+    List<LabeledOutcome> all = new ArrayList<>();
+    List<Long> predictionTimes = new ArrayList<>();
+    List<LabeledOutcome> pending = new ArrayList<>();
+    int predictionsMade = 400_000;
+    for (int i = 0; i < predictionsMade; i++) {
+      long t = 3L * i; // 333 predictions/s: 400,000 over 1,200 s
+      q.onPrediction(t);
+      predictionTimes.add(t);
+      if (i % 2 == 0) {
+        int actual = rnd.nextInt(classes);
+        float confidence = 0.1f + 0.9f * rnd.nextFloat();
+        boolean right = rnd.nextFloat() < confidence;
+        int predicted = right ? actual : (actual + 1 + rnd.nextInt(classes - 1)) % classes;
+        float labelP = right ? confidence : (1 - confidence) * rnd.nextFloat();
+        pending.add(new LabeledOutcome("sample-" + i, predicted, actual, confidence, labelP, t, 1 + rnd.nextInt(30_000)));
+      }
+      // labels arrive in batches of 64, shuffled: late and out of order
+      if (pending.size() == 64 || i == predictionsMade - 1) {
+        java.util.Collections.shuffle(pending, rnd);
+        for (LabeledOutcome o : pending) {
+          q.onOutcome(o);
+          all.add(o);
+        }
+        pending.clear();
+      }
+    }
+    assertEquals(200_000, all.size());
+
+    long now = 3L * (predictionsMade - 1);
+    long bucket = config.bucketMillis();
+    assertEquals(5_000, bucket);
+    long first = Math.floorDiv(now - config.timeWindowMillis(), bucket) + 1;
+    List<LabeledOutcome> window = all.stream().filter(o -> Math.floorDiv(o.predictionTimestamp(), bucket) >= first).toList();
+    long made = predictionTimes.stream().filter(t -> Math.floorDiv(t, bucket) >= first).count();
+    // the window starts at the first bucket after now - T: between T - T/120 and T of predictions
+    long start = first * bucket;
+    assertTrue(now - start > config.timeWindowMillis() - bucket && now - start <= config.timeWindowMillis());
+    // now = 1,199,997 ms: the buckets from 600,000 ms, 200,000 predictions, every second one labeled
+    assertEquals(600_000, start);
+    assertEquals(100_000, window.size());
+
+    QualitySnapshot t = q.lastTime();
+    double[] expected = offline(window, config.eceBins());
+    assertEquals(window.size(), t.labeled());
+    assertEquals(expected[0], t.accuracy(), 0.0);
+    assertEquals(expected[1], t.ece(), 1e-9);
+    assertEquals(expected[2], t.logLoss(), 1e-9);
+    assertEquals(expected[3], t.meanDelayMillis(), 1e-9);
+    assertEquals((double) window.size() / made, t.coverage(), 0.0);
+    for (int c = 0; c < classes; c++) {
+      final int k = c;
+      long support = window.stream().filter(o -> o.actual() == k).count();
+      long hits = window.stream().filter(o -> o.actual() == k && o.correct()).count();
+      assertEquals((double) hits / support, t.recall()[c], 0.0);
+    }
+
+    // the saved state: bounded by the count window and the buckets, not by the 100,000 outcomes
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+      json.writeValue(gz, q.state());
+    }
+    System.out.println("quality state after 200,000 outcomes (" + window.size() + " in the time window): "
+        + bytes.size() + " bytes gzipped");
+    assertTrue(bytes.size() < 60_000, bytes.size() + " bytes");
+
+    // and it continues exactly after a round trip through JSON
+    OnlineQuality.State decoded;
+    try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      decoded = json.readValue(in, OnlineQuality.State.class);
+    }
+    OnlineQuality restored = OnlineQuality.restore(config, decoded);
+    for (OnlineQuality x : List.of(q, restored)) {
+      x.onPrediction(now + 7_000);
+      x.onOutcome(new LabeledOutcome("late", 1, 1, 0.8f, 0.8f, now + 7_000, 100));
+    }
+    assertSnapshotEquals(q.lastTime(), restored.lastTime());
+    assertSnapshotEquals(q.lastOutcomes(), restored.lastOutcomes());
+    assertSnapshotEquals(q.total(), restored.total());
+    assertTrue(q.lastTime().labeled() < window.size(), "the oldest bucket left the window");
+  }
+
+  private static void assertSnapshotEquals(QualitySnapshot a, QualitySnapshot b) {
+    assertEquals(a.labeled(), b.labeled());
+    assertEquals(a.accuracy(), b.accuracy(), 0.0);
+    assertArrayEquals(a.recall(), b.recall(), 0.0);
+    assertEquals(a.ece(), b.ece(), 0.0);
+    assertEquals(a.logLoss(), b.logLoss(), 0.0);
+    assertEquals(a.meanConfidence(), b.meanConfidence(), 0.0);
+    assertEquals(a.coverage(), b.coverage(), 0.0);
+    assertEquals(a.meanDelayMillis(), b.meanDelayMillis(), 0.0);
+  }
+
+  @Test
+  void aLatePredictionOutsideTheWindowDoesNotDisturbIt() {
+    OnlineQuality q = new OnlineQuality(2, QualityConfig.defaults());
+    q.onPrediction(1_000_000);
+    q.onOutcome(new LabeledOutcome("a", 1, 1, 0.9f, 0.9f, 1_000_000, 100));
+    // 605 s earlier: its bucket is out of the window, and maps to the same slot as the live one
+    q.onPrediction(1_000_000 - 121 * 5_000);
+    q.onOutcome(new LabeledOutcome("b", 0, 1, 0.9f, 0.1f, 1_000_000 - 121 * 5_000, 100));
+    assertEquals(1, q.lastTime().labeled());
+    assertEquals(1.0, q.lastTime().accuracy());
+    assertEquals(1.0, q.lastTime().coverage());
+    assertEquals(2, q.total().labeled());
+  }
+
   @Test
   void rejectsClassesTheVersionDoesNotHave() {
     OnlineQuality q = new OnlineQuality(2, QualityConfig.defaults());

@@ -59,4 +59,18 @@ class MonitorConfigTest {
         () -> MonitorConfig.from(ConfigSource.of(Map.of()), new Properties()));
     assertTrue(e.getMessage().contains("bootstrap.servers"), e.getMessage());
   }
+
+  @Test
+  void windowsWhoseStateWouldPassTheRecordLimitFailAtStart() {
+    // defaults: 4 versions x (1,000 outcomes, 121 buckets, 1,000 CBPE predictions) + a drift window of 200
+    MonitorSettings d = MonitorConfig.from(ConfigSource.of(Map.of()), kafka()).settings();
+    assertEquals(4 * (1000 * 32 + 121 * 320 + 1000 * 10) + 200 * 2000, d.estimatedStateBytes());
+    assertEquals(722_880, d.estimatedStateBytes());
+    // the time window does not count: its state is 121 buckets whatever the traffic
+    assertEquals(d.estimatedStateBytes(), MonitorConfig.from(ConfigSource.of(Map.of(MonitorConfig.KEY_TIME_WINDOW, "P1D")),
+        kafka()).settings().estimatedStateBytes());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MonitorConfig.from(ConfigSource.of(Map.of(MonitorConfig.KEY_COUNT_WINDOW, "10000")), kafka()));
+    assertTrue(e.getMessage().contains("countWindow (10000)"), e.getMessage());
+  }
 }

@@ -217,4 +217,36 @@ class MonitorServiceIT {
           second.view().models().get(0).alarms().values().stream().mapToLong(Long::longValue).sum());
     }
   }
+
+  @Test
+  void aStateOfTheFormatBeforeTheTimeBucketsStartsThatModelFresh() throws Exception {
+    Topics topics = topics("run3.");
+    MonitorConfig config = config();
+    String stateTopic;
+    try (MonitorService first = new MonitorService(config, topics, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+        registry, new Properties())) {
+      first.start(); // creates the state topic
+      stateTopic = first.stateTopic();
+    }
+    // a format-1 record (its time window held outcomes), as an older monitor wrote it
+    java.io.ByteArrayOutputStream old = new java.io.ByteArrayOutputStream();
+    old.write(MonitorStateCodec.FORMAT_OUTCOMES_IN_TIME_WINDOW);
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(old)) {
+      gz.write("{\"model\":\"digits\",\"versions\":{\"1\":{\"quality\":{\"timeWindow\":[]}}}}".getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+    }
+    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(),
+        new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(stateTopic, MonitorFixtures.MODEL, old.toByteArray())).get();
+    }
+    produce(topics, 0, 200);
+    try (MonitorService second = new MonitorService(config, topics,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), registry, new Properties())) {
+      second.start();
+      assertEquals(Health.Status.READY, second.health().status());
+      // counted from the beginning of the input, nothing restored
+      await().atMost(Duration.ofSeconds(60)).until(() -> predictions(second) == 200 && labeled(second) == 100);
+    }
+  }
 }

@@ -56,6 +56,9 @@ class TrainerKillRestartIT {
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
+  /** The child trainer's heap: about 33 MiB are live at the kill points (printed); the network lives in native memory. */
+  private static final String CHILD_HEAP = "-Xmx128m";
+
   private static Path models;
 
   @TempDir static Path shared;
@@ -118,7 +121,7 @@ class TrainerKillRestartIT {
     String runId;
     try (CommittedReader runLog = new CommittedReader(KAFKA.clientProperties(), s.topics.runs().name());
         ChildJvm child = ChildJvm.start(TrainerProcessMain.class, dir.resolve("trainer-" + prefix + ".log"), "READY",
-            Duration.ofMinutes(2), KAFKA.bootstrapServers(), s.topics.prefix(), s.registry.root().toString(),
+            Duration.ofMinutes(2), List.of(CHILD_HEAP), KAFKA.bootstrapServers(), s.topics.prefix(), s.registry.root().toString(),
             dir.toString(), mode)) {
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50)).until(() -> runLog.poll() > 0
           && runs.deserialize(null, last(runLog.records()).value()).phase() == RunPhase.TRAINING);
@@ -127,10 +130,11 @@ class TrainerKillRestartIT {
       runLog.poll();
       RunTransition atKill = runs.deserialize(null, last(runLog.records()).value());
       runId = atKill.runId();
-      System.out.printf("trainer: SIGKILL %s (run %s, attempt %d, last committed step %s), %.1f s after the start%n",
-          point, runId, atKill.attempt(), atKill.phase(), (System.nanoTime() - t0) / 1e9);
+      System.out.printf("trainer (%s): SIGKILL %s (run %s, attempt %d, last committed step %s), %.1f s after the start%n",
+          CHILD_HEAP, point, runId, atKill.attempt(), atKill.phase(), (System.nanoTime() - t0) / 1e9);
       assertEquals(RunPhase.TRAINING, atKill.phase(), "killed during the run's TRAINING step");
       assertEquals(1, atKill.attempt());
+      System.out.println("trainer: " + child.log().lines().filter(l -> l.startsWith("heap in use")).findFirst().orElse("?"));
       afterKill.check(child, s);
     }
 

@@ -83,6 +83,10 @@ public final class TrainerProcessMain {
   }
 
   private static void holdUntilKilled(String line) {
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    System.out.printf("heap in use after a GC: %d MiB of at most %d MiB%n", (rt.totalMemory() - rt.freeMemory()) >> 20,
+        rt.maxMemory() >> 20);
     System.out.println(line);
     System.out.flush();
     CountDownLatch never = new CountDownLatch(1);

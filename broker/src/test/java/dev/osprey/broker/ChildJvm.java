@@ -37,9 +37,19 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm start(Class<?> main, Path log, String ready, Duration timeout, String... args)
       throws IOException {
+    return start(main, log, ready, timeout, List.of("-Xmx512m"), args);
+  }
+
+  /**
+   * As {@link #start(Class, Path, String, Duration, String...)}, with these JVM options (e.g. a
+   * smaller {@code -Xmx}) instead of {@code -Xmx512m}.
+   */
+  public static ChildJvm start(Class<?> main, Path log, String ready, Duration timeout, List<String> jvmOptions,
+      String... args) throws IOException {
     String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-Dai.djl.offline=true", "-Djava.awt.headless=true", main.getName()));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-Dai.djl.offline=true", "-Djava.awt.headless=true", main.getName()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("CLASSPATH", classpath);

@@ -1,58 +1,28 @@
 package dev.osprey.trainer.service;
 
+import static dev.osprey.trainer.service.TrainerFixture.MODEL;
+import static dev.osprey.trainer.service.TrainerFixture.last;
+import static dev.osprey.trainer.service.TrainerFixture.produceDrift;
+import static dev.osprey.trainer.service.TrainerFixture.produceOutcomes;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.broker.KafkaBrokerExtension;
-import dev.osprey.core.data.Datasets;
-import dev.osprey.core.data.ImageDataset;
-import dev.osprey.core.data.ImageShifts;
 import dev.osprey.core.djl.DjlOfflineGuard;
-import dev.osprey.core.event.DriftReport;
-import dev.osprey.core.event.EventCodec;
-import dev.osprey.core.event.LabeledSample;
 import dev.osprey.core.event.ModelActivation;
-import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.RunPhase;
 import dev.osprey.core.event.RunTransition;
-import dev.osprey.core.event.Tensor;
 import dev.osprey.core.service.Health;
-import dev.osprey.core.service.KafkaClients;
-import dev.osprey.core.topic.Topic;
-import dev.osprey.core.topic.Topics;
-import dev.osprey.model.arch.Architectures;
-import dev.osprey.model.quant.CalibrationMethod;
-import dev.osprey.model.registry.ActivationPublisher;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRef;
-import dev.osprey.model.registry.ModelRegistry;
-import dev.osprey.trainer.Hyperparameters;
-import dev.osprey.trainer.loop.DataPlanConfig;
-import dev.osprey.trainer.loop.GateConfig;
-import dev.osprey.trainer.loop.RollbackConfig;
-import dev.osprey.trainer.loop.StrategyConfig;
-import dev.osprey.trainer.loop.TriggerConfig;
-import dev.osprey.trainer.loop.TriggerPolicy;
-import dev.osprey.trainer.pipeline.ModelPipeline;
-import dev.osprey.trainer.pipeline.Teachers;
+import dev.osprey.trainer.service.TrainerFixture.Setup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -75,34 +45,15 @@ class TrainerServiceIT {
 
   @RegisterExtension static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
-  private static final String MODEL = "digits";
-  private static final int LABELS = 1600;
-  private static final long T0 = 1_700_000_000_000L;
   private static Path models;
 
   @TempDir static Path shared;
   @TempDir Path dir;
 
-  /** A teacher and a student distilled from it, trained once for all tests (1 epoch on 4,000 fixture digits each). */
+  /** A teacher and a student distilled from it, trained once for all tests. */
   @BeforeAll
   static void trainModels() throws Exception {
-    models = shared.resolve("registry");
-    Datasets datasets = new Datasets(shared);
-    ImageDataset train = datasets.load("fixture:train").slice(0, 4000);
-    ModelRegistry registry = new ModelRegistry(models);
-    ModelPipeline pipeline = new ModelPipeline(registry, datasets, line -> {});
-    Hyperparameters hp = Hyperparameters.defaults().withEpochs(1).withBatchSize(64).withValidationCount(200)
-        .withLearningRate(2e-3f).withSeed(3);
-    ModelPipeline.Publication teacher = new ModelPipeline.Publication("teacher", "fixture:test", "fixture:train", 200,
-        CalibrationMethod.ENTROPY, null);
-    pipeline.run(ModelPipeline.Plan.train(r -> r.fromScratch("teacher", Architectures.cnnStudent(10), train, hp))
-        .optPublish(teacher));
-    pipeline.run(ModelPipeline.Plan.train(r -> {
-      try (Teachers t = new Teachers().addVersion(registry, ModelRef.parse("teacher:1"))) {
-        return r.distill(Architectures.cnnStudent(10), train, hp.withSeed(4), t.list(), 4f, 0.3f);
-      }
-    }).optPublish(new ModelPipeline.Publication(MODEL, "fixture:test", "fixture:train", 200, CalibrationMethod.ENTROPY,
-        null)));
+    models = TrainerFixture.trainModels(shared);
   }
 
   @Test
@@ -209,103 +160,8 @@ class TrainerServiceIT {
     }
   }
 
-  /** What a test runs against: its own topics (by prefix) and its own copy of the registry with digits:1 serving. */
-  private final class Setup {
-    final Topics topics;
-    final ModelRegistry registry;
-    final KafkaClients clients = new KafkaClients(KAFKA.clientProperties());
-
-    Setup(String prefix) throws Exception {
-      topics = new Topics(prefix + "-", new EventCodec());
-      KAFKA.createTopics(topics, 1);
-      copy(models, dir.resolve("registry"));
-      registry = new ModelRegistry(dir.resolve("registry"));
-      try (ActivationPublisher p = new ActivationPublisher(registry, topics, KAFKA.clientProperties(), Clock.systemUTC())) {
-        p.activate(MODEL, 1, "test", "the fixture student");
-      }
-    }
-
-    TrainerService service(PrometheusMeterRegistry meters, RunHooks hooks) {
-      TrainerConfig base = TrainerConfig.of(MODEL).withReference("fixture:train", "fixture:test");
-      TriggerConfig trigger = new TriggerConfig(MODEL, 1000, 0, Duration.ZERO, 0, 500, Duration.ZERO, 5000);
-      RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
-      GateConfig gate = new GateConfig(200, 0.0, 0.03, 0.98, GateConfig.McNemarRule.SUPERIORITY, 0.05, 0.02, 1.5, 0.01);
-      TrainerConfig config = base.withLoop(trigger, new DataPlanConfig(5000, 0.25, 1.0),
-          new StrategyConfig(StrategyConfig.Mode.FINE_TUNE, 0.1, 3, 2000), recipe, gate, new RollbackConfig(100, 0.02, 0.05));
-      return new TrainerService(config, topics, meters, registry, KAFKA.clientProperties(), new Datasets(dir), Clock.systemUTC(),
-          hooks);
-    }
-
-    <V> List<V> read(Topic<String, V> topic) throws Exception {
-      List<V> out = new ArrayList<>();
-      for (ConsumerRecord<String, V> r : TopicSnapshot.read(clients, topic, "test-reader", Duration.ofSeconds(30))) {
-        out.add(r.value());
-      }
-      return out;
-    }
-  }
-
   private Setup setup(String prefix) throws Exception {
-    return new Setup(prefix);
-  }
-
-  /**
-   * Rotated fixture digits the models never trained on (test split and the unused part of the train
-   * split) as labels, a share of them flipped to another class at random, then an ALARM whose onset
-   * precedes them.
-   */
-  private static void produceDrift(Setup s, double flipped) throws Exception {
-    ImageDataset data = new Datasets(s.registry.root()).load("fixture:train").slice(4000, 4000 + LABELS);
-    Random rng = new Random(11);
-    try (Producer<String, LabeledSample> p = s.clients.idempotentProducer(s.topics.labeled(), null, Map.of())) {
-      for (int i = 0; i < data.size(); i++) {
-        byte[] rotated = ImageShifts.rotate(data.image(i), data.rows(), data.cols(), 40);
-        int label = data.label(i);
-        if (rng.nextDouble() < flipped) {
-          label = (label + 1 + rng.nextInt(9)) % 10;
-        }
-        long ts = T0 + i;
-        String id = "rot-" + i;
-        p.send(new ProducerRecord<>(s.topics.labeled().name(), id, new LabeledSample(LabeledSample.SCHEMA_VERSION, id,
-            Tensor.ofUint8(rotated, 1, data.rows(), data.cols()), null, label, "test", ts, ts + 100, ts + 100)));
-      }
-    }
-    try (Producer<String, DriftReport> p = s.clients.idempotentProducer(s.topics.drift(), null, Map.of())) {
-      DriftReport alarm = new DriftReport(DriftReport.SCHEMA_VERSION, "alarm-1", MODEL, 1, "page-hinkley",
-          DriftReport.State.ALARM, 12.5, 10.0, 500, 10_000.0, 120, "rot-0", Map.of(),
-          Map.of(TriggerPolicy.ONSET_TIMESTAMP_DETAIL, (double) T0), T0 + 200);
-      p.send(new ProducerRecord<>(s.topics.drift().name(), alarm.key(), alarm));
-    }
-  }
-
-  private static void produceOutcomes(Setup s, int version, int n, double accuracy, String prefix) {
-    try (Producer<String, Outcome> p = s.clients.idempotentProducer(s.topics.outcomes(), null, Map.of())) {
-      for (int i = 0; i < n; i++) {
-        // spread evenly, so every window of the last outcomes has the same accuracy
-        boolean correct = Math.floor((i + 1) * accuracy) > Math.floor(i * accuracy);
-        String id = prefix + "-" + i;
-        long ts = T0 + 10_000 + i;
-        p.send(new ProducerRecord<>(s.topics.outcomes().name(), id, new Outcome(Outcome.SCHEMA_VERSION, id, MODEL, version,
-            1, correct ? 1 : 2, correct, 0.9f, correct ? 0.9f : 0.05f, List.of(0.05f, 0.9f, 0.05f), "test", ts, ts, 0L, ts)));
-      }
-    }
-  }
-
-  private static <T> T last(List<T> list) {
-    return list.get(list.size() - 1);
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.sorted(Comparator.naturalOrder()).toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
+    return new Setup(KAFKA, prefix, models, dir);
   }
 
   /** Stands for the process dying: an Error, which the run worker does not survive. */

@@ -65,7 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
  * candidate is activated by the trainer; a kill right after the activation and a restart do not
  * activate it again; poor online outcomes then roll it back. A kill during training: the next
  * start trains again (attempt 2 of the same run) and activates once. 30% flipped labels: the gate
- * refuses and says why.
+ * refuses and says why. Re-distill: the teacher is adapted, a fresh student distilled from it beats
+ * the champion on the held-out rotated digits and is gated, its lineage naming the published teacher.
  */
 class TrainerServiceIT {
   static {
@@ -78,6 +79,8 @@ class TrainerServiceIT {
   private static final String MODEL = "digits";
   private static final int LABELS = 1600;
   private static final long T0 = 1_700_000_000_000L;
+  /** Fine-tuning: 2 epochs of 64 at 1e-3; re-distillation: the teacher 1 epoch, the student 1 at 1e-3. */
+  private static final RecipeConfig RECIPE = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
   private static Path models;
 
   @TempDir static Path shared;
@@ -209,6 +212,38 @@ class TrainerServiceIT {
     }
   }
 
+  @Test
+  void reDistillsAFreshStudentFromTheAdaptedTeacherAndGatesIt() throws Exception {
+    Setup s = setup("redistill");
+    produceDrift(s, 0.0);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // a fresh student needs more than one epoch: 3 at 2e-3 after the teacher's one
+    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300);
+    try (TrainerService trainer = s.service(meters, RunHooks.NONE, StrategyConfig.Mode.RE_DISTILL, recipe)) {
+      trainer.start();
+      await().atMost(Duration.ofMinutes(5)).until(() -> {
+        List<RunTransition> runs = s.read(s.topics.runs());
+        return !runs.isEmpty() && (last(runs).phase() == RunPhase.ACTIVATED || last(runs).isTerminal());
+      });
+    }
+    RunTransition run = last(s.read(s.topics.runs()));
+    assertEquals("re-distill", run.strategy().strategy().label(), run.strategy().reason());
+    double candidate = run.gate().figures().get("gate.heldOut.candidateAccuracy");
+    double champion = run.gate().figures().get("gate.heldOut.championAccuracy");
+    assertTrue(candidate > champion, "the re-distilled student learned the rotated digits: " + candidate + " vs " + champion);
+    assertEquals(run.gate().passed() ? RunPhase.ACTIVATED : RunPhase.GATED, run.phase(), run.gate().summary());
+    ModelManifest m = s.registry.manifest(MODEL, 2);
+    Map<String, Object> hp = m.architecture().hyperparameters();
+    assertEquals(run.runId(), hp.get(CandidateTraining.MANIFEST_RUN_ID));
+    assertEquals("re-distill", hp.get("recipe"));
+    assertTrue(hp.containsKey("recipe.teacherAdaptedEpochs"), "the adapted teacher's epochs are recorded: " + hp);
+    assertTrue(hp.containsKey("recipe.temperature"), "a distillation: " + hp);
+    // the lineage names the champion's published teacher, never the copy adapted in the run
+    assertEquals(List.of(ModelRef.of("teacher", 1)), m.lineage().teachers().stream().map(t -> t.model()).toList());
+    assertEquals(run.gate().passed() ? List.of(1, 2) : List.of(1),
+        s.read(s.topics.models()).stream().map(ModelActivation::version).toList(), "activated iff the gate passed");
+  }
+
   /** What a test runs against: its own topics (by prefix) and its own copy of the registry with digits:1 serving. */
   private final class Setup {
     final Topics topics;
@@ -226,12 +261,15 @@ class TrainerServiceIT {
     }
 
     TrainerService service(PrometheusMeterRegistry meters, RunHooks hooks) {
+      return service(meters, hooks, StrategyConfig.Mode.FINE_TUNE, RECIPE);
+    }
+
+    TrainerService service(PrometheusMeterRegistry meters, RunHooks hooks, StrategyConfig.Mode strategy, RecipeConfig recipe) {
       TrainerConfig base = TrainerConfig.of(MODEL).withReference("fixture:train", "fixture:test");
       TriggerConfig trigger = new TriggerConfig(MODEL, 1000, 0, Duration.ZERO, 0, 500, Duration.ZERO, 5000);
-      RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
       GateConfig gate = new GateConfig(200, 0.0, 0.03, 0.98, GateConfig.McNemarRule.SUPERIORITY, 0.05, 0.02, 1.5, 0.01);
       TrainerConfig config = base.withLoop(trigger, new DataPlanConfig(5000, 0.25, 1.0),
-          new StrategyConfig(StrategyConfig.Mode.FINE_TUNE, 0.1, 3, 2000), recipe, gate, new RollbackConfig(100, 0.02, 0.05));
+          new StrategyConfig(strategy, 0.1, 3, 2000), recipe, gate, new RollbackConfig(100, 0.02, 0.05));
       return new TrainerService(config, topics, meters, registry, KAFKA.clientProperties(), new Datasets(dir), Clock.systemUTC(),
           hooks);
     }

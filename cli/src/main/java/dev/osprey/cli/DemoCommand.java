@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
   // the test split: the demo model trains on fixture:train, so online accuracy is on unseen images
   @Option(names = "--dataset", defaultValue = "fixture:test",
-      description = "Dataset to replay, repeated as needed (fixture:test is bundled; mnist:test after `data fetch mnist`). Default ${DEFAULT-VALUE}.")
+      description = "Dataset to replay, repeated as needed (fixture:test is bundled; mnist:test after `data fetch mnist`; "
+          + "NAME:SPLIT@FROM-TO for a range of it, e.g. mnist:train@10000-60000). Default ${DEFAULT-VALUE}.")
   String dataset;
 
-  @Option(names = "--samples", defaultValue = "3000", description = "Samples to replay. Default ${DEFAULT-VALUE}.")
-  int samples;
+  @Option(names = "--samples", description = "Samples to replay. Default 3000; with --scenario drift, the most to replay "
+      + "(it stops 1500 samples after the swap), default 20000.")
+  Integer samples;
 
   @Option(names = "--junk", defaultValue = "200", description = "Malformed records mixed in. Default ${DEFAULT-VALUE}.")
   int junk;
@@ -32,8 +34,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--feedback-fraction", defaultValue = "0.2", description = "Fraction of samples labeled. Default ${DEFAULT-VALUE}.")
   double feedbackFraction;
 
-  @Option(names = "--rate", defaultValue = "0", description = "Samples per second, 0 = as fast as possible. Default ${DEFAULT-VALUE}.")
-  double rate;
+  @Option(names = "--rate", description = "Samples per second, 0 = as fast as possible. Default 0; with --scenario drift 100 "
+      + "(the loop needs a rate: labels are counted by their samples' replay times).")
+  Double rate;
 
   @Option(names = "--seed", defaultValue = "42", description = "Replay seed. Default ${DEFAULT-VALUE}.")
   long seed;
@@ -43,6 +46,17 @@ public final class DemoCommand implements Callable<Integer> {
           + "'none' for a clean replay). Default ${DEFAULT-VALUE}.")
   String drift;
 
+  @Option(names = "--scenario", defaultValue = "default",
+      description = "default: the services and a drifting replay. drift: the closed loop as well: the trainer (in-process, demo "
+          + "settings for a quick run) fine-tunes on the labels after the monitor's drift alarm, the gate passes, the model is "
+          + "swapped under load, accuracy recovers; prints the loop's timeline. Default ${DEFAULT-VALUE}.")
+  String scenario;
+
+  @Option(names = "--strategy", defaultValue = "fine-tune",
+      description = "With --scenario drift: the trainer's strategy, fine-tune, re-distill or auto (re-distill needs the served "
+          + "model's teacher in the registry; without it the trainer fine-tunes and says why). Default ${DEFAULT-VALUE}.")
+  String strategy;
+
   @Option(names = "--show-metrics", description = "Also print the Prometheus text of osprey_* metrics.")
   boolean showMetrics;
 
@@ -50,20 +64,34 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    boolean loop = switch (scenario.toLowerCase(java.util.Locale.ROOT)) {
+      case "default" -> false;
+      case "drift" -> true;
+      default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--scenario must be default or drift, got '" + scenario + "'");
+    };
+    Demo.Loop settings = loop ? withStrategy(Demo.Loop.defaults(), strategy) : null;
     Path work = Files.createTempDirectory("osprey-demo-");
     try (Demo demo = new Demo(
-        new Demo.Options(dataset, samples, junk, feedbackFraction, rate, seed, work, common.config().paths().registryDir(),
-            Duration.ofMinutes(3), "none".equalsIgnoreCase(drift) ? null : drift),
+        new Demo.Options(dataset, samples != null ? samples : loop ? 20_000 : 3000, junk, feedbackFraction,
+            rate != null ? rate : loop ? 100 : 0, seed, work, common.config().paths().registryDir(), Duration.ofMinutes(3),
+            "none".equalsIgnoreCase(drift) ? null : drift, settings),
         new Datasets(common.config().paths().dataDir()), System.out)) {
       demo.startBroker();
-      demo.ensureModel();
+      var model = demo.ensureModel();
       demo.startIngest();
       demo.startMonitor();
       demo.startExplain();
       demo.startInference();
+      if (loop) {
+        demo.startTrainer();
+      }
       var sent = demo.replay();
       var arrivals = demo.awaitArrivals(sent);
-      demo.awaitDriftReport(sent);
+      var driftSummary = demo.awaitDriftReport(sent);
+      if (loop) {
+        demo.awaitLoop(sent, driftSummary, model.manifest().version());
+      }
       boolean ok = demo.report(sent, arrivals);
       if (showMetrics) {
         demo.scrape().lines().filter(l -> l.startsWith("osprey_")).forEach(System.out::println);
@@ -74,5 +102,9 @@ public final class DemoCommand implements Callable<Integer> {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  private static Demo.Loop withStrategy(Demo.Loop l, String strategy) {
+    return new Demo.Loop(l.driftMinLabels(), l.samplesAfterSwap(), l.epochs(), strategy, l.referenceTrain(), l.referenceTest());
   }
 }

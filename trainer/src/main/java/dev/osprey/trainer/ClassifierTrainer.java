@@ -15,6 +15,7 @@ import dev.osprey.core.data.ImageDataset;
 import dev.osprey.model.InputSpec;
 import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.runtime.DjlNetwork;
+import dev.osprey.model.runtime.GradientLock;
 import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
@@ -161,22 +162,28 @@ public final class ClassifierTrainer {
             NDArray hard = scope.create(DistillationLoss.smoothedOneHot(labels, classes, hp.labelSmoothing()), new Shape(labels.length, classes));
             NDArray softTargets = soft == null ? null : scope.create(soft, new Shape(labels.length, classes));
             NDArray logits;
-            try (GradientCollector collector = Engine.getEngine(DjlNetwork.ENGINE).newGradientCollector()) {
-              logits = forward(layers, trainable, store, in, true);
-              NDArray loss = distill == null
-                  ? DistillationLoss.crossEntropy(logits, hard)
-                  : DistillationLoss.loss(logits, hard, softTargets, distill.alpha(), distill.temperature());
-              collector.backward(loss);
-              lossValue = loss.getFloat();
+            // one collector per process (explainers in the same process take it too): held for the step and its update
+            GradientLock.get().lock();
+            try {
+              try (GradientCollector collector = Engine.getEngine(DjlNetwork.ENGINE).newGradientCollector()) {
+                logits = forward(layers, trainable, store, in, true);
+                NDArray loss = distill == null
+                    ? DistillationLoss.crossEntropy(logits, hard)
+                    : DistillationLoss.loss(logits, hard, softTargets, distill.alpha(), distill.temperature());
+                collector.backward(loss);
+                lossValue = loss.getFloat();
+              }
+              for (Parameter p : params) {
+                NDArray weight = p.getArray();
+                NDArray grad = weight.getGradient();
+                optimizer.update(p.getId(), weight, grad);
+                grad.subi(grad);
+                grad.close();
+              }
+            } finally {
+              GradientLock.get().unlock();
             }
             correct += countCorrect(logits, labels);
-            for (Parameter p : params) {
-              NDArray weight = p.getArray();
-              NDArray grad = weight.getGradient();
-              optimizer.update(p.getId(), weight, grad);
-              grad.subi(grad);
-              grad.close();
-            }
             masks.apply();
           }
           step++;

@@ -8,6 +8,8 @@ import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.config.ConfigSource;
 import dev.osprey.core.config.MetricsSettings;
 import dev.osprey.core.event.DriftReport;
+import dev.osprey.core.event.RunPhase;
+import dev.osprey.core.event.RunTransition;
 import dev.osprey.ingest.replay.DriftSpec;
 import dev.osprey.explain.service.ExplainConfig;
 import dev.osprey.explain.service.ExplainMetrics;
@@ -25,6 +27,8 @@ import dev.osprey.ingest.replay.ReplayProducer;
 import dev.osprey.inference.InferenceConfig;
 import dev.osprey.inference.InferenceService;
 import dev.osprey.trainer.pipeline.ModelPackager;
+import dev.osprey.trainer.service.TrainerConfig;
+import dev.osprey.trainer.service.TrainerService;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
 import dev.osprey.model.serving.ServingModel;
@@ -70,7 +74,7 @@ public final class Demo implements AutoCloseable {
    * @param drift a drift applied to the replay (e.g. {@code rotate:30@1500}), or null for none
    */
   public record Options(String dataset, int samples, int junk, double feedbackFraction, double rate, long seed,
-      Path workDir, Path registryDir, Duration timeout, String drift) {
+      Path workDir, Path registryDir, Duration timeout, String drift, Loop loop) {
     public Options {
       if (samples < 1) {
         throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -78,6 +82,84 @@ public final class Demo implements AutoCloseable {
       if (junk < 0) {
         throw new IllegalArgumentException("junk must be >= 0, got " + junk);
       }
+      if (loop != null && (drift == null || rate <= 0)) {
+        throw new IllegalArgumentException("the loop scenario needs a drift and a rate > 0 (label times are replay times), got drift "
+            + drift + ", rate " + rate);
+      }
+    }
+
+    /** The plain demo, without the retraining loop. */
+    public Options(String dataset, int samples, int junk, double feedbackFraction, double rate, long seed, Path workDir,
+        Path registryDir, Duration timeout, String drift) {
+      this(dataset, samples, junk, feedbackFraction, rate, seed, workDir, registryDir, timeout, drift, null);
+    }
+  }
+
+  /**
+   * The closed-loop scenario ({@code osprey demo --scenario drift}): the trainer runs too, and the
+   * replay goes on until {@code samplesAfterSwap} samples after the trainer swapped the model (at
+   * most {@link Options#samples()}). The trainer's settings are the demo's, chosen so that a run is
+   * quick (see {@link #trainerConfig(String)}).
+   *
+   * @param driftMinLabels labels of samples taken after the drift alarm before a run starts
+   * @param samplesAfterSwap samples replayed after the swap (the accuracy after it is measured on them)
+   * @param epochs fine-tuning epochs (at most: early stopping)
+   * @param strategy {@code fine-tune}, {@code re-distill} or {@code auto}
+   * @param referenceTrain the trainer's replayed reference set (what the served model trained on)
+   * @param referenceTest the gate's forgetting-bound test set
+   */
+  public record Loop(int driftMinLabels, int samplesAfterSwap, int epochs, String strategy, String referenceTrain,
+      String referenceTest) {
+    public Loop {
+      if (driftMinLabels < 1 || samplesAfterSwap < 1 || epochs < 1) {
+        throw new IllegalArgumentException("driftMinLabels, samplesAfterSwap and epochs must be >= 1, got " + driftMinLabels
+            + ", " + samplesAfterSwap + ", " + epochs);
+      }
+    }
+
+    /** The demo's: a run after 500 labels since the alarm, 5 epochs at most, 1,500 samples after the swap, on the fixture. */
+    public static Loop defaults() {
+      return new Loop(500, 1500, 5, "fine-tune", "fixture:train", "fixture:test");
+    }
+
+    /**
+     * The trainer's settings for the demo: the defaults ({@link TrainerConfig#of}) but a quick run (fine-tune on
+     * batches of 64 at LR 1e-3, {@code epochs}, early stopping on 200 examples; 300 calibration
+     * images), one run per demo (cooldown 30 min, no label-count trigger), a gate that decides on 50
+     * held-out labels with int8 agreement >= 99% (else the defaults: superiority, forgetting bound 1
+     * point, the label guard), and a rollback watch over 200 outcomes.
+     */
+    public TrainerConfig trainerConfig(String model) {
+      Map<String, String> keys = new java.util.LinkedHashMap<>();
+      keys.put(TrainerConfig.KEY_MODEL, model);
+      keys.put(TrainerConfig.KEY_REFERENCE_TRAIN, referenceTrain);
+      keys.put(TrainerConfig.KEY_REFERENCE_TEST, referenceTest);
+      keys.put(TrainerConfig.KEY_DRIFT_MIN_LABELS, Integer.toString(driftMinLabels));
+      keys.put(TrainerConfig.KEY_NEW_LABELS, "0");
+      keys.put(TrainerConfig.KEY_COOLDOWN, "PT30M");
+      keys.put(TrainerConfig.KEY_WINDOW, "5000");
+      keys.put(TrainerConfig.KEY_STRATEGY, strategy);
+      keys.put(TrainerConfig.KEY_EPOCHS, Integer.toString(epochs));
+      keys.put(TrainerConfig.KEY_BATCH_SIZE, "64");
+      keys.put(TrainerConfig.KEY_LEARNING_RATE, "1e-3");
+      keys.put(TrainerConfig.KEY_VALIDATION, "200");
+      keys.put(TrainerConfig.KEY_TEACHER_EPOCHS, Integer.toString(Math.max(1, epochs / 2)));
+      keys.put(TrainerConfig.KEY_DISTILL_EPOCHS, Integer.toString(epochs));
+      keys.put(TrainerConfig.KEY_CALIBRATION, "300");
+      // held out: 20% of the window's labels (clean and drifted) when the run starts
+      keys.put(TrainerConfig.KEY_GATE_MIN_HELD_OUT, "50");
+      // the MLP's int8 plan calibrated on 300 images agrees with its fp32 graph on ~99.4-99.7% of samples
+      keys.put(TrainerConfig.KEY_GATE_INT8, "0.99");
+      keys.put(TrainerConfig.KEY_ROLLBACK_OUTCOMES, "200");
+      return TrainerConfig.from(ConfigSource.of(keys));
+    }
+
+    /** One line for the demo's output. */
+    public String describe() {
+      return "drift trigger at " + driftMinLabels + " labels since the alarm, " + strategy + " (" + epochs
+          + " epochs at most, batches of 64, LR 1e-3), 300 calibration images, gate on >= 50 held-out labels and int8 agreement "
+          + ">= 99%, "
+          + "rollback watch over 200 outcomes, one run per demo; reference " + referenceTrain + " / " + referenceTest;
     }
   }
 
@@ -87,6 +169,8 @@ public final class Demo implements AutoCloseable {
 
   /** The served model's name in the demo's registry. */
   public static final String MODEL = "digits";
+  /** A sample's label is sent this many samples after it. */
+  public static final int FEEDBACK_DELAY = 100;
 
   private final Options options;
   private final Datasets datasets;
@@ -107,6 +191,10 @@ public final class Demo implements AutoCloseable {
   private InferenceService inference;
   private ModelVersion model;
   private PredictionWatch watch;
+  private final PrometheusMeterRegistry trainerMetrics = PrometheusMetrics.newRegistry("trainer");
+  private TrainerService trainer;
+  private MetricsServer trainerMetricsServer;
+  private long replayStartMillis;
 
   public Demo(Options options, Datasets datasets, PrintStream out) {
     this.options = options;
@@ -143,7 +231,7 @@ public final class Demo implements AutoCloseable {
     ServingModel serving = inference.serving().orElseThrow();
     out.printf("[6/9] inference serving %s (%s, %s) from %s -> %s; HTTP on 127.0.0.1:%d%n", serving.ref(), serving.runtime(),
         serving.precision(), topics.samples().name(), topics.predictions().name(), inference.httpPort());
-    watch = new PredictionWatch(clientProperties(), topics, out);
+    watch = new PredictionWatch(clientProperties(), topics, out, Duration.ofSeconds(options.loop() == null ? 1 : 5));
     watch.start();
     return serving;
   }
@@ -204,27 +292,115 @@ public final class Demo implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Step 6b (the loop scenario): the trainer, in-process like the other services, with the demo's
+   * settings ({@link Loop#trainerConfig}), its {@code /metrics} on a port of its own.
+   */
+  public TrainerService startTrainer() throws Exception {
+    if (options.loop() == null) {
+      throw new IllegalStateException("the trainer runs in the loop scenario only (Options.loop)");
+    }
+    TrainerConfig config = options.loop().trainerConfig(MODEL);
+    trainer = new TrainerService(config, topics, trainerMetrics, new ModelRegistry(options.registryDir()), clientProperties(),
+        datasets);
+    trainer.start();
+    trainerMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), trainerMetrics, () -> trainer.health().live());
+    if (!pollUntil(Duration.ofSeconds(60), Duration.ofMillis(50), () -> trainer.health().ready())) {
+      throw new IllegalStateException("the trainer did not become ready within 60 s: " + trainer.health());
+    }
+    out.println("[6/9] trainer running: " + topics.labeled().name() + " + " + topics.drift().name() + " + " + topics.outcomes().name()
+        + " -> fine-tune / re-distill -> gate -> " + topics.models().name() + "; run log " + topics.runs().name());
+    out.println("  demo settings, so that a run takes seconds: " + options.loop().describe());
+    return trainer;
+  }
+
   /** Step 3: replay real samples with junk and labels mixed in. */
   public ReplayProducer.Summary replay() throws IOException {
-    ImageDataset data = datasets.load(options.dataset());
-    ReplayConfig cfg = ReplayConfig.of(options.dataset(), "demo", options.seed(), System.currentTimeMillis())
+    ImageDataset data = replayData(options.dataset());
+    replayStartMillis = System.currentTimeMillis();
+    ReplayConfig cfg = ReplayConfig.of(options.dataset(), "demo", options.seed(), replayStartMillis)
         .withLimit(options.samples())
         .withRate(options.rate())
         .withJunk(options.junk(), ReplayConfig.DEFAULT_JUNK_TOO_LARGE_BYTES)
-        .withFeedback(options.feedbackFraction(), 100)
+        .withFeedback(options.feedbackFraction(), FEEDBACK_DELAY)
         .withProgress(true);
     if (options.drift() != null) {
       cfg = cfg.withDrifts(DriftSpec.parseAll(List.of(options.drift())));
     }
-    ReplayProducer replay = new ReplayProducer(cfg, topics, data);
     ReplayProducer.Summary summary;
-    try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
-      summary = replay.run(producer);
+    if (options.loop() != null) {
+      summary = replayUntilSwapped(cfg.withProgress(false), data);
+    } else {
+      ReplayProducer replay = new ReplayProducer(cfg, topics, data);
+      try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
+        summary = replay.run(producer);
+      }
     }
     out.printf("[7/9] replayed %d real samples of %s%s, %d junk records, %d labels in %.1f s%n",
         summary.samples(), options.dataset(), options.drift() == null ? "" : " (drift " + options.drift() + ")",
         summary.junkTotal(), summary.feedback(), summary.elapsed().toMillis() / 1000.0);
     return summary;
+  }
+
+  /**
+   * The dataset to replay: {@code NAME:SPLIT}, or {@code NAME:SPLIT@FROM-TO} for images
+   * {@code [FROM, TO)} of it (e.g. {@code mnist:train@30000-60000}: training images a model
+   * trained on the first half never saw).
+   *
+   * @throws IllegalArgumentException if the range is malformed or outside the dataset
+   */
+  ImageDataset replayData(String spec) throws IOException {
+    int at = spec.indexOf('@');
+    if (at < 0) {
+      return datasets.load(spec);
+    }
+    ImageDataset all = datasets.load(spec.substring(0, at));
+    String[] range = spec.substring(at + 1).split("-", 2);
+    try {
+      return all.slice(Integer.parseInt(range[0].trim()), range.length > 1 ? Integer.parseInt(range[1].trim()) : all.size());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("dataset range must be @FROM-TO, got '" + spec + "'", e);
+    }
+  }
+
+  /** Every labelled prediction so far, in replay order (the loop scenario's figures). */
+  public List<PredictionWatch.Labelled> labelled() {
+    return watch == null ? List.of() : watch.labelled();
+  }
+
+  /**
+   * The loop scenario's replay: paced, and open-ended until {@link Loop#samplesAfterSwap()} samples
+   * after the trainer activated another version (or the sample limit).
+   */
+  private ReplayProducer.Summary replayUntilSwapped(ReplayConfig cfg, ImageDataset data) {
+    int served = trainer.servingVersion();
+    int[] swappedAt = {-1};
+    out.printf(java.util.Locale.ROOT, "[7/9] replaying %s at %.0f samples/s (drift %s, %.0f%% labels %d samples late) until %d "
+        + "samples after the trainer swaps the model, at most %d%n", options.dataset(), options.rate(), options.drift(),
+        100 * options.feedbackFraction(), FEEDBACK_DELAY, options.loop().samplesAfterSwap(), options.samples());
+    try (var producer = ReplayProducer.newKafkaProducer(clientProperties(), topics)) {
+      return new ReplayProducer(cfg, topics, data).run(producer, i -> {
+        if (swappedAt[0] < 0 && trainer.servingVersion() != served) {
+          swappedAt[0] = i;
+          out.printf("  sample %d: the trainer activated %s:%d%n", i, MODEL, trainer.servingVersion());
+        }
+        if (i > 0 && i % 1000 == 0) {
+          out.printf("  sample %d sent%s%n", i, swappedAt[0] < 0 ? "" : " (" + (i - swappedAt[0]) + " since the swap)");
+        }
+        if (swappedAt[0] < 0 && i % 100 == 0 && runsEndedWithoutSwap()) {
+          out.printf("  sample %d: the trainer's run ended without an activation (see the timeline below); the replay stops%n", i);
+          return true;
+        }
+        return swappedAt[0] >= 0 && i >= swappedAt[0] + options.loop().samplesAfterSwap();
+      });
+    }
+  }
+
+  /** Whether a run of the trainer ended refused or abandoned (its meters say so): nothing will be swapped then. */
+  private boolean runsEndedWithoutSwap() {
+    return trainerMetrics.find("osprey.trainer.runs").counters().stream()
+        .anyMatch(c -> !"kept".equals(c.getId().getTag("outcome")) && !"rolled_back".equals(c.getId().getTag("outcome"))
+            && c.count() > 0);
   }
 
   /** Step 4: read every output topic (read_committed) until the expected counts arrive or time runs out. */
@@ -274,16 +450,14 @@ public final class Demo implements AutoCloseable {
    */
   public DriftSummary awaitDriftReport(ReplayProducer.Summary sent) {
     int onset = options.drift() == null ? Integer.MAX_VALUE : (int) DriftSpec.parseAll(List.of(options.drift())).get(0).range().from();
+    // predictions the monitor has seen, over every version (the detectors' own count restarts at a swap)
     pollUntil(options.timeout(), Duration.ofMillis(200), () -> monitor.view().models().stream()
-        .mapToLong(m -> m.driftSamples()).sum() >= sent.samples());
+        .flatMap(m -> m.versions().stream()).flatMapToLong(v -> java.util.Arrays.stream(v.predictedClasses())).sum() >= sent.samples());
     Properties p = clientProperties();
     p.put("isolation.level", "read_committed");
     List<DriftReport> alarms = new ArrayList<>();
     try (var drift = new KafkaConsumer<>(p, topics.drift().keySerde().deserializer(), topics.drift().valueSerde().deserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      drift.partitionsFor(topics.drift().name()).forEach(pi -> parts.add(new TopicPartition(topics.drift().name(), pi.partition())));
-      drift.assign(parts);
-      drift.seekToBeginning(parts);
+      List<TopicPartition> parts = fromTheStart(drift, topics.drift().name());
       Map<TopicPartition, Long> end = drift.endOffsets(parts);
       pollUntil(Duration.ofSeconds(30), Duration.ofMillis(10), () -> {
         for (var r : drift.poll(Duration.ofMillis(100))) {
@@ -324,6 +498,143 @@ public final class Demo implements AutoCloseable {
     return d;
   }
 
+  /** Online accuracy on labelled samples: {@code correct} of {@code labelled}. */
+  public record Accuracy(int correct, int labelled) {
+    public double value() {
+      return labelled == 0 ? Double.NaN : (double) correct / labelled;
+    }
+
+    Accuracy plus(boolean right) {
+      return new Accuracy(correct + (right ? 1 : 0), labelled + 1);
+    }
+
+    @Override
+    public String toString() {
+      return String.format(java.util.Locale.ROOT, "%.4f on %d labelled", value(), labelled);
+    }
+  }
+
+  /**
+   * What the retraining loop did in the scenario.
+   *
+   * @param runs the latest record of every run in the run log (read_committed), in the order they began
+   * @param servedBefore the version serving when the replay began
+   * @param servedAfter the version serving at the end
+   * @param firstIndexByVersion the first replay index each version predicted
+   * @param clean accuracy before the drift's onset (the version serving then)
+   * @param duringDrift accuracy on drifted samples predicted by {@code servedBefore}
+   * @param afterSwap accuracy on drifted samples predicted by the version(s) the trainer activated
+   */
+  public record LoopSummary(List<RunTransition> runs, int servedBefore, int servedAfter, Map<Integer, Integer> firstIndexByVersion,
+      Accuracy clean, Accuracy duringDrift, Accuracy afterSwap) {
+    /** The run that activated a version, if any. */
+    public java.util.Optional<RunTransition> activatedRun() {
+      return runs.stream().filter(r -> r.phaseTimes().containsKey(RunPhase.ACTIVATED)).findFirst();
+    }
+  }
+
+  /**
+   * Step 8b (the loop scenario): waits (up to a minute) for the trainer's run to end (kept after
+   * its rollback watch, rolled back, refused or abandoned), reads the run log and prints the loop's
+   * timeline and the accuracy before the drift, during it and after the swap.
+   */
+  public LoopSummary awaitLoop(ReplayProducer.Summary sent, DriftSummary drift, int servedBefore) {
+    pollUntil(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
+      List<RunTransition> runs = latestRuns();
+      return !runs.isEmpty() && runs.stream().allMatch(RunTransition::isTerminal);
+    });
+    List<RunTransition> runs = latestRuns();
+    Accuracy clean = new Accuracy(0, 0);
+    Accuracy during = new Accuracy(0, 0);
+    Accuracy after = new Accuracy(0, 0);
+    for (PredictionWatch.Labelled l : watch.labelled()) {
+      if (l.index() < drift.onsetIndex()) {
+        clean = clean.plus(l.correct());
+      } else if (l.version() == servedBefore) {
+        during = during.plus(l.correct());
+      } else {
+        after = after.plus(l.correct());
+      }
+    }
+    LoopSummary loop = new LoopSummary(runs, servedBefore, trainer.servingVersion(), watch.firstIndexByVersion(), clean, during,
+        after);
+    out.println("  the retraining loop (" + topics.runs().name() + ", read_committed; sample numbers marked ~ are the replay's "
+        + "position at that time):");
+    out.printf(java.util.Locale.ROOT, "  %8s %8s  %s%n", "time", "sample", "event");
+    line(replayStartMillis, "0", "replay begins: clean digits, " + MODEL + ":" + servedBefore + " serving");
+    line(replayStartMillis + (long) (drift.onsetIndex() * 1000 / options.rate()), Integer.toString(drift.onsetIndex()),
+        "drift " + options.drift() + " begins");
+    drift.firstAlarmAfterOnset().ifPresent(a -> line(a.timestamp(), Long.toString(a.samplesSeen()), String.format(
+        java.util.Locale.ROOT, "the monitor flags it: %s on %s:%d, statistic %.3f > %.3f", a.detector(), a.modelName(),
+        a.modelVersion(), a.statistic(), a.threshold())));
+    for (RunTransition r : runs) {
+      for (Map.Entry<RunPhase, Long> e : r.phaseTimes().entrySet()) {
+        long t = e.getValue();
+        String about = switch (e.getKey()) {
+          case TRIGGERED -> "run " + r.runId() + " triggered: " + r.request().reason() + " ("
+              + fmt(r.request().figures().getOrDefault("labelsSinceLastRun", Double.NaN)) + " labels since the start)";
+          case TRAINING -> "training, attempt " + r.attempt() + ": " + (r.strategy() == null ? "" : r.strategy().reason());
+          case PUBLISHED -> "published " + MODEL + ":" + r.candidateVersion() + " (exported, int8-quantized, measured)";
+          case GATED -> r.gate() == null ? "gated" : r.gate().summary();
+          case ACTIVATED -> "activated " + MODEL + ":" + r.candidateVersion() + " on " + topics.models().name()
+              + firstPrediction(loop, r.candidateVersion());
+          case KEPT, ROLLED_BACK, ABANDONED -> e.getKey().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": "
+              + r.reason();
+        };
+        line(t, "~" + sampleAt(t, sent.samples()), about);
+      }
+    }
+    line(replayStartMillis + sent.elapsed().toMillis(), Integer.toString(sent.samples()), "replay ends");
+    out.println("  online accuracy (labelled samples, checked against their labels):");
+    out.println("    before the drift         " + MODEL + ":" + servedBefore + "  " + clean);
+    out.println("    during the drift         " + MODEL + ":" + servedBefore + "  " + during);
+    out.println("    after the swap (drifted) " + MODEL + ":" + loop.servedAfter() + "  " + after);
+    if (runs.isEmpty()) {
+      out.println("  the trainer started no run: no drift alarm, or too few labels since it");
+    }
+    return loop;
+  }
+
+  private String firstPrediction(LoopSummary loop, Integer version) {
+    Integer first = version == null ? null : loop.firstIndexByVersion().get(version);
+    return first == null ? "" : "; its first prediction: sample " + first;
+  }
+
+  private long sampleAt(long millis, int max) {
+    return Math.max(0, Math.min(max, Math.round((millis - replayStartMillis) * options.rate() / 1000)));
+  }
+
+  private void line(long millis, String sample, String what) {
+    out.printf(java.util.Locale.ROOT, "  %7.1fs %8s  %s%n", (millis - replayStartMillis) / 1000.0, sample, what);
+  }
+
+  private static String fmt(double v) {
+    return Double.isNaN(v) ? "?" : Long.toString(Math.round(v));
+  }
+
+  /** The latest record of every run on the run log (read_committed), in the order the runs began. */
+  public List<RunTransition> latestRuns() {
+    Properties p = clientProperties();
+    p.put("isolation.level", "read_committed");
+    Map<String, RunTransition> latest = new java.util.LinkedHashMap<>();
+    try (var runs = new KafkaConsumer<>(p, topics.runs().keySerde().deserializer(), topics.runs().valueSerde().deserializer())) {
+      List<TopicPartition> parts = fromTheStart(runs, topics.runs().name());
+      Map<TopicPartition, Long> end = runs.endOffsets(parts);
+      pollUntil(Duration.ofSeconds(30), Duration.ofMillis(10), () -> {
+        for (var r : runs.poll(Duration.ofMillis(100))) {
+          RunTransition t = r.value();
+          if (t != null) {
+            latest.merge(t.runId(), t, (a, b) -> b.seq() >= a.seq() ? b : a);
+          }
+        }
+        return parts.stream().allMatch(tp -> runs.position(tp) >= end.get(tp));
+      });
+    }
+    List<RunTransition> out = new ArrayList<>(latest.values());
+    out.sort(java.util.Comparator.comparingLong(r -> r.phaseTimes().getOrDefault(RunPhase.TRIGGERED, r.timestamp())));
+    return out;
+  }
+
   /** Prints the report; returns true when every record arrived exactly once where it should. */
   public boolean report(ReplayProducer.Summary sent, Arrivals got) {
     out.println("[9/9] what arrived where (read_committed):");
@@ -355,7 +666,8 @@ public final class Demo implements AutoCloseable {
 
   /**
    * host:port of every {@code /metrics} endpoint the demo's services expose, for a Prometheus to
-   * scrape: ingest's metrics server and inference's HTTP server.
+   * scrape: ingest's and the monitor's metrics servers, explain's and inference's HTTP servers, and
+   * in the loop scenario the trainer's metrics server.
    */
   public List<String> metricsTargets() {
     List<String> targets = new ArrayList<>();
@@ -371,12 +683,16 @@ public final class Demo implements AutoCloseable {
     if (inference != null) {
       targets.add("127.0.0.1:" + inference.httpPort());
     }
+    if (trainerMetricsServer != null) {
+      targets.add("127.0.0.1:" + trainerMetricsServer.port());
+    }
     return targets;
   }
 
   /** Prometheus text of this run's metrics (ingest counters etc.). */
   public String scrape() {
-    return ingestMetrics.scrape() + inferenceMetrics.scrape() + monitorMetrics.scrape() + explainMetrics.scrape();
+    return ingestMetrics.scrape() + inferenceMetrics.scrape() + monitorMetrics.scrape() + explainMetrics.scrape()
+        + (trainer == null ? "" : trainerMetrics.scrape());
   }
 
   /**
@@ -401,11 +717,17 @@ public final class Demo implements AutoCloseable {
 
   private KafkaConsumer<String, byte[]> consumer(Properties base, String topic) {
     var c = new KafkaConsumer<>(base, new StringDeserializer(), new ByteArrayDeserializer());
+    fromTheStart(c, topic);
+    return c;
+  }
+
+  /** Assigns every partition of {@code topic} to {@code c} at its beginning; returns them. */
+  private static List<TopicPartition> fromTheStart(KafkaConsumer<?, ?> c, String topic) {
     List<TopicPartition> parts = new ArrayList<>();
     c.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
     c.assign(parts);
     c.seekToBeginning(parts);
-    return c;
+    return parts;
   }
 
   private Properties clientProperties() {
@@ -419,6 +741,9 @@ public final class Demo implements AutoCloseable {
     // services first, the broker last: a service closing after the broker waits on it
     if (watch != null) {
       watch.stop();
+    }
+    if (trainer != null) {
+      trainer.close();
     }
     if (explain != null) {
       explain.close();
@@ -435,7 +760,7 @@ public final class Demo implements AutoCloseable {
     if (ingest != null) {
       ingest.close();
     }
-    for (MetricsServer server : new MetricsServer[] {ingestMetricsServer, monitorMetricsServer}) {
+    for (MetricsServer server : new MetricsServer[] {ingestMetricsServer, monitorMetricsServer, trainerMetricsServer}) {
       if (server != null) {
         server.close();
       }
@@ -444,6 +769,7 @@ public final class Demo implements AutoCloseable {
       broker.close();
     }
     explainMetrics.close();
+    trainerMetrics.close();
     monitorMetrics.close();
     ingestMetrics.close();
     inferenceMetrics.close();

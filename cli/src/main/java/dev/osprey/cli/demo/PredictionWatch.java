@@ -25,7 +25,7 @@ import org.apache.kafka.common.TopicPartition;
  * labelers send — once a second, as a dashboard would show them.
  */
 public final class PredictionWatch {
-  private static final Duration REPORT_EVERY = Duration.ofSeconds(1);
+  private final Duration reportEvery;
 
   /**
    * @param predictions prediction records read
@@ -42,6 +42,15 @@ public final class PredictionWatch {
     }
   }
 
+  /**
+   * One labelled prediction.
+   *
+   * @param index the sample's replay index (its id ends in {@code -<index>})
+   * @param version the model version that predicted it
+   * @param correct whether the prediction matched the label
+   */
+  public record Labelled(int index, int version, boolean correct) {}
+
   private final Properties kafka;
   private final Topics topics;
   private final PrintStream out;
@@ -49,13 +58,20 @@ public final class PredictionWatch {
   private final Map<String, Integer> predicted = new HashMap<>();
   private final Map<String, Integer> truth = new HashMap<>();
   private final Map<String, Integer> versions = new TreeMap<>();
+  private final Map<String, Integer> versionOf = new HashMap<>();
   private int records;
   private Thread thread;
 
   PredictionWatch(Properties kafka, Topics topics, PrintStream out) {
+    this(kafka, topics, out, Duration.ofSeconds(1));
+  }
+
+  /** As above, printing a live line every {@code reportEvery}. */
+  PredictionWatch(Properties kafka, Topics topics, PrintStream out, Duration reportEvery) {
     this.kafka = kafka;
     this.topics = topics;
     this.out = out;
+    this.reportEvery = reportEvery;
   }
 
   void start() {
@@ -116,6 +132,44 @@ public final class PredictionWatch {
     return new double[] {n[0] == 0 ? Double.NaN : (double) ok[0] / n[0], n[0], n[1] == 0 ? Double.NaN : (double) ok[1] / n[1], n[1]};
   }
 
+  /** Every labelled prediction so far, in replay order (ids that do not end in {@code -<index>} are left out). */
+  synchronized List<Labelled> labelled() {
+    List<Labelled> all = new ArrayList<>();
+    for (Map.Entry<String, Integer> t : truth.entrySet()) {
+      Integer p = predicted.get(t.getKey());
+      int index = indexOf(t.getKey());
+      if (p != null && index >= 0) {
+        all.add(new Labelled(index, versionOf.get(t.getKey()), p.equals(t.getValue())));
+      }
+    }
+    all.sort(java.util.Comparator.comparingInt(Labelled::index));
+    return all;
+  }
+
+  /** The lowest replay index each model version predicted (version -> index): about when it began serving. */
+  synchronized Map<Integer, Integer> firstIndexByVersion() {
+    Map<Integer, Integer> first = new TreeMap<>();
+    versionOf.forEach((id, v) -> {
+      int index = indexOf(id);
+      if (index >= 0) {
+        first.merge(v, index, Math::min);
+      }
+    });
+    return first;
+  }
+
+  private static int indexOf(String id) {
+    int dash = id.lastIndexOf('-');
+    if (dash < 0) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(id.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   private void run() {
     Properties p = new Properties();
     p.putAll(kafka);
@@ -123,7 +177,7 @@ public final class PredictionWatch {
     try (KafkaConsumer<String, Prediction> predictions = consumer(p, topics.predictions());
         KafkaConsumer<String, Feedback> feedback = consumer(p, topics.feedback())) {
       long start = System.nanoTime();
-      long nextReport = start + REPORT_EVERY.toNanos();
+      long nextReport = start + reportEvery.toNanos();
       int lastCount = 0;
       long lastTime = start;
       boolean last = false;
@@ -135,6 +189,7 @@ public final class PredictionWatch {
           for (ConsumerRecord<String, Prediction> r : pr) {
             records++;
             predicted.put(r.value().sampleId(), r.value().label());
+            versionOf.put(r.value().sampleId(), r.value().modelVersion());
             versions.merge(r.value().modelName() + ":" + r.value().modelVersion(), 1, Integer::sum);
           }
           for (ConsumerRecord<String, Feedback> r : fb) {
@@ -147,11 +202,12 @@ public final class PredictionWatch {
           double seconds = (now - start) / 1e9;
           String accuracy = t.labelled() == 0 ? "- (no labels yet)"
               : String.format(Locale.ROOT, "%.4f on %d labelled", t.accuracy(), t.labelled());
-          out.printf(Locale.ROOT, "  live %5.1f s: %6d predictions (%5.0f/s now), online accuracy %s%n",
-              seconds, t.predictions(), (t.predictions() - lastCount) / ((now - lastTime) / 1e9), accuracy);
+          out.printf(Locale.ROOT, "  live %5.1f s: %6d predictions (%5.0f/s now), online accuracy %s%s%n",
+              seconds, t.predictions(), (t.predictions() - lastCount) / ((now - lastTime) / 1e9), accuracy,
+              t.versions().size() > 1 ? ", by version " + t.versions() : "");
           lastCount = t.predictions();
           lastTime = now;
-          nextReport = now + REPORT_EVERY.toNanos();
+          nextReport = now + reportEvery.toNanos();
         }
       }
     }

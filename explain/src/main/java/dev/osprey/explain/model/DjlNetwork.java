@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * block is borrowed unless the instance was created by {@link #load}, {@link #of} or {@link #copy}.
  */
 public final class DjlNetwork implements GradientModel, ScoreFunction, AutoCloseable {
-  /** PyTorch (through DJL) allows only one open GradientCollector per process. */
-  private static final ReentrantLock COLLECTOR_LOCK = new ReentrantLock();
+  /** PyTorch (through DJL) allows only one open GradientCollector per process: the lock the trainer holds too. */
+  private static final ReentrantLock COLLECTOR_LOCK = dev.osprey.model.runtime.GradientLock.get();
   private static final int MAX_SCORE_BATCH = 256;
   private static final ModelRuntime RUNTIME = new ModelRuntime("pytorch", "fp32");
   private static final Logger LOG = LoggerFactory.getLogger(DjlNetwork.class);

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.apache.kafka.clients.producer.Producer;
@@ -69,6 +70,18 @@ public final class ReplayProducer {
    * @throws KafkaException if any send failed (the first failure is the cause)
    */
   public Summary run(Producer<String, byte[]> producer) {
+    return run(producer, i -> false);
+  }
+
+  /**
+   * As {@link #run(Producer)}, but open-ended: stops before sample {@code i} as soon as
+   * {@code stopBefore.test(i)} holds (e.g. a set number of samples after some event), or at the
+   * limit. Feedback still pending for the samples sent last is then not sent; the summary counts
+   * what was.
+   *
+   * @throws KafkaException if any send failed (the first failure is the cause)
+   */
+  public Summary run(Producer<String, byte[]> producer, IntPredicate stopBefore) {
     ReplayStream records = stream();
     int total = records.sampleCount();
     AtomicReference<Exception> failure = new AtomicReference<>();
@@ -83,6 +96,9 @@ public final class ReplayProducer {
         : null) {
       while (records.hasNext() && failure.get() == null) {
         ReplayRecord r = records.next();
+        if (r.kind() == ReplayRecord.Kind.SAMPLE && stopBefore.test(samples)) {
+          break;
+        }
         if (r.kind() == ReplayRecord.Kind.SAMPLE && nanosPerSample > 0) {
           long due = t0 + (long) (samples * nanosPerSample);
           for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {

@@ -84,12 +84,19 @@ final class TrainerFixture {
    * 1e-3 on the fixture, the gate on 200 held-out labels, the rollback watch over 100 outcomes.
    */
   static TrainerConfig config() {
+    return config(StrategyConfig.Mode.FINE_TUNE, RECIPE);
+  }
+
+  /** Fine-tuning: 2 epochs of 64 at 1e-3; re-distillation: the teacher 1 epoch, the student 1 at 1e-3. */
+  static final RecipeConfig RECIPE = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
+
+  /** {@link #config()} with another strategy and recipe. */
+  static TrainerConfig config(StrategyConfig.Mode strategy, RecipeConfig recipe) {
     TrainerConfig base = TrainerConfig.of(MODEL).withReference("fixture:train", "fixture:test");
     TriggerConfig trigger = new TriggerConfig(MODEL, 1000, 0, Duration.ZERO, 0, 500, Duration.ZERO, 5000);
-    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
     GateConfig gate = new GateConfig(200, 0.0, 0.03, 0.98, GateConfig.McNemarRule.SUPERIORITY, 0.05, 0.02, 1.5, 0.01);
     return base.withLoop(trigger, new DataPlanConfig(5000, 0.25, 1.0),
-        new StrategyConfig(StrategyConfig.Mode.FINE_TUNE, 0.1, 3, 2000), recipe, gate, new RollbackConfig(100, 0.02, 0.05));
+        new StrategyConfig(strategy, 0.1, 3, 2000), recipe, gate, new RollbackConfig(100, 0.02, 0.05));
   }
 
   /** What a test runs against: its own topics (by prefix) and its own copy of the registry with digits:1 serving. */
@@ -115,8 +122,12 @@ final class TrainerFixture {
     }
 
     TrainerService service(MeterRegistry meters, RunHooks hooks) {
-      return new TrainerService(config(), topics, meters, registry, kafka.clientProperties(), new Datasets(dir),
-          Clock.systemUTC(), hooks);
+      return service(meters, hooks, StrategyConfig.Mode.FINE_TUNE, RECIPE);
+    }
+
+    TrainerService service(MeterRegistry meters, RunHooks hooks, StrategyConfig.Mode strategy, RecipeConfig recipe) {
+      return new TrainerService(config(strategy, recipe), topics, meters, registry, kafka.clientProperties(),
+          new Datasets(dir), Clock.systemUTC(), hooks);
     }
 
     <V> List<V> read(Topic<String, V> topic) throws Exception {

@@ -17,12 +17,14 @@ import dev.osprey.core.event.RunTransition;
 import dev.osprey.core.service.Health;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRef;
+import dev.osprey.trainer.loop.StrategyConfig;
 import dev.osprey.trainer.service.TrainerFixture.Setup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * candidate is activated by the trainer; a kill right after the activation and a restart do not
  * activate it again; poor online outcomes then roll it back. A kill during training: the next
  * start trains again (attempt 2 of the same run) and activates once. 30% flipped labels: the gate
- * refuses and says why.
+ * refuses and says why. Re-distill: the teacher is adapted, a fresh student distilled from it beats
+ * the champion on the held-out rotated digits and is gated, its lineage naming the published teacher.
  */
 class TrainerServiceIT {
   static {
@@ -158,6 +161,38 @@ class TrainerServiceIT {
           "osprey_trainer_runs_total{outcome=\"refused\",trigger=\"drift\"} 1.0"));
       assertTrue(meters.scrape().contains("osprey_trainer_gate_refusals_total{rule=\"labels\"} 1.0"), meters.scrape());
     }
+  }
+
+  @Test
+  void reDistillsAFreshStudentFromTheAdaptedTeacherAndGatesIt() throws Exception {
+    Setup s = setup("redistill");
+    produceDrift(s, 0.0);
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // a fresh student needs more than one epoch: 3 at 2e-3 after the teacher's one
+    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300);
+    try (TrainerService trainer = s.service(meters, RunHooks.NONE, StrategyConfig.Mode.RE_DISTILL, recipe)) {
+      trainer.start();
+      await().atMost(Duration.ofMinutes(5)).until(() -> {
+        List<RunTransition> runs = s.read(s.topics.runs());
+        return !runs.isEmpty() && (last(runs).phase() == RunPhase.ACTIVATED || last(runs).isTerminal());
+      });
+    }
+    RunTransition run = last(s.read(s.topics.runs()));
+    assertEquals("re-distill", run.strategy().strategy().label(), run.strategy().reason());
+    double candidate = run.gate().figures().get("gate.heldOut.candidateAccuracy");
+    double champion = run.gate().figures().get("gate.heldOut.championAccuracy");
+    assertTrue(candidate > champion, "the re-distilled student learned the rotated digits: " + candidate + " vs " + champion);
+    assertEquals(run.gate().passed() ? RunPhase.ACTIVATED : RunPhase.GATED, run.phase(), run.gate().summary());
+    ModelManifest m = s.registry.manifest(MODEL, 2);
+    Map<String, Object> hp = m.architecture().hyperparameters();
+    assertEquals(run.runId(), hp.get(CandidateTraining.MANIFEST_RUN_ID));
+    assertEquals("re-distill", hp.get("recipe"));
+    assertTrue(hp.containsKey("recipe.teacherAdaptedEpochs"), "the adapted teacher's epochs are recorded: " + hp);
+    assertTrue(hp.containsKey("recipe.temperature"), "a distillation: " + hp);
+    // the lineage names the champion's published teacher, never the copy adapted in the run
+    assertEquals(List.of(ModelRef.of("teacher", 1)), m.lineage().teachers().stream().map(t -> t.model()).toList());
+    assertEquals(run.gate().passed() ? List.of(1, 2) : List.of(1),
+        s.read(s.topics.models()).stream().map(ModelActivation::version).toList(), "activated iff the gate passed");
   }
 
   private Setup setup(String prefix) throws Exception {

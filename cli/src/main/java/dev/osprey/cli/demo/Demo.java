@@ -440,8 +440,31 @@ public final class Demo implements AutoCloseable {
       double accuracyAfter, int labelledAfter) {
     /** The first alarm raised at or after the drift's onset, if any. */
     public java.util.Optional<DriftReport> firstAlarmAfterOnset() {
-      return alarms.stream().filter(a -> a.samplesSeen() >= onsetIndex).findFirst();
+      return alarms.stream().filter(a -> afterOnset(a, onsetIndex)).findFirst();
     }
+  }
+
+  /**
+   * Where in the replay the alarm's drift began: the replay index of the detector's estimated onset
+   * sample (ids are RUN-INDEX), else its count of predictions. Not the count alone: a monitor
+   * catching up on a backlog reads the partitions unevenly, so its n-th prediction is not sample n.
+   */
+  static long replayPosition(DriftReport a) {
+    String id = a.onsetSampleId();
+    int dash = id == null ? -1 : id.lastIndexOf('-');
+    if (dash >= 0) {
+      try {
+        return Long.parseLong(id.substring(dash + 1));
+      } catch (NumberFormatException e) {
+        // not a replay id: fall back to the count
+      }
+    }
+    return a.samplesSeen();
+  }
+
+  /** The onset estimate may precede the true one by up to a window (the window straddles the change). */
+  static boolean afterOnset(DriftReport a, long onset) {
+    return replayPosition(a) >= onset - a.windowSize();
   }
 
   /**
@@ -468,7 +491,7 @@ public final class Demo implements AutoCloseable {
         return parts.stream().allMatch(tp -> drift.position(tp) >= end.get(tp));
       });
     }
-    alarms.sort(java.util.Comparator.comparingLong(DriftReport::samplesSeen));
+    alarms.sort(java.util.Comparator.comparingLong(Demo::replayPosition));
     double[] split = watch == null ? new double[] {Double.NaN, 0, Double.NaN, 0} : watch.accuracySplit(onset);
     DriftSummary d = new DriftSummary(onset, alarms, split[0], (int) split[1], split[2], (int) split[3]);
     out.println("[8/9] monitor and explain say:");
@@ -478,12 +501,12 @@ public final class Demo implements AutoCloseable {
       out.printf(java.util.Locale.ROOT, "  drift %s began at sample %d; online accuracy %.4f on %d labelled before, %.4f on %d after%n",
           options.drift(), onset, d.accuracyBefore(), d.labelledBefore(), d.accuracyAfter(), d.labelledAfter());
       d.firstAlarmAfterOnset().ifPresentOrElse(
-          a -> out.printf(java.util.Locale.ROOT, "  flagged by %s at prediction %d (%d after the onset): statistic %.3f > threshold %.3f%n",
-              a.detector(), a.samplesSeen(), a.samplesSeen() - onset, a.statistic(), a.threshold()),
+          a -> out.printf(java.util.Locale.ROOT, "  flagged by %s after %d predictions, drift estimated from sample %d (onset %d): statistic %.3f > threshold %.3f%n",
+              a.detector(), a.samplesSeen(), replayPosition(a), onset, a.statistic(), a.threshold()),
           () -> out.println("  the monitor raised no alarm after the onset"));
-      alarms.stream().filter(a -> a.samplesSeen() < onset)
-          .forEach(a -> out.printf("  false alarm before the drift: %s at prediction %d%n", a.detector(), a.samplesSeen()));
-      alarms.stream().filter(a -> a.samplesSeen() >= onset).map(DriftReport::detector).distinct()
+      alarms.stream().filter(a -> !afterOnset(a, onset))
+          .forEach(a -> out.printf("  false alarm before the drift: %s, estimated from sample %d%n", a.detector(), replayPosition(a)));
+      alarms.stream().filter(a -> afterOnset(a, onset)).map(DriftReport::detector).distinct()
           .forEach(det -> out.println("  in alarm: " + det));
     }
     if (explain != null) {

@@ -92,6 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
       if (loop) {
         demo.awaitLoop(sent, driftSummary, model.manifest().version());
       }
+      demo.writeTimeline();
       boolean ok = demo.report(sent, arrivals);
       if (showMetrics) {
         demo.scrape().lines().filter(l -> l.startsWith("osprey_")).forEach(System.out::println);

@@ -14,6 +14,8 @@ import dev.osprey.ingest.replay.DriftSpec;
 import dev.osprey.explain.service.ExplainConfig;
 import dev.osprey.explain.service.ExplainMetrics;
 import dev.osprey.explain.service.ExplainService;
+import dev.osprey.monitor.report.MonitorReport;
+import dev.osprey.monitor.report.MonitorTimeline;
 import dev.osprey.monitor.service.MonitorConfig;
 import dev.osprey.monitor.service.MonitorService;
 import dev.osprey.core.metrics.MetricsServer;
@@ -182,6 +184,7 @@ public final class Demo implements AutoCloseable {
   private MetricsServer ingestMetricsServer;
   private MetricsServer monitorMetricsServer;
   private MonitorService monitor;
+  private MonitorConfig monitorConfig;
   private final PrometheusMeterRegistry explainMetrics = PrometheusMetrics.newRegistry("explain");
   private ExplainService explain;
   private final Topics topics = Topics.defaults();
@@ -258,11 +261,29 @@ public final class Demo implements AutoCloseable {
     MonitorConfig config = MonitorConfig.from(ConfigSource.of(Map.of(
         MonitorConfig.KEY_SUMMARY_BUFFER, "8192",
         MonitorConfig.KEY_CALIBRATION_ALARMS, "20")), clientProperties());
+    monitorConfig = config;
     monitor = new MonitorService(config, topics, monitorMetrics, new ModelRegistry(options.registryDir()), clientProperties());
     monitor.start();
     monitorMetricsServer = new MetricsServer(new MetricsSettings("127.0.0.1", 0), monitorMetrics, () -> monitor.health().live());
     out.println("[4/9] monitor running: " + topics.predictions().name() + " + " + topics.outcomes().name() + " -> drift detectors, "
         + "online accuracy -> " + topics.drift().name());
+  }
+
+  /** Where {@link #writeTimeline()} writes the monitor's PNG timeline: beside the registry, with the heatmaps. */
+  public Path timelinePng() {
+    return options.registryDir().toAbsolutePath().getParent().resolve("monitor-timeline.png");
+  }
+
+  /**
+   * The monitor's PNG timeline of this replay, as {@code osprey monitor report} renders it: realized
+   * and estimated accuracy, each detector's score against its threshold, alarms, the versions served
+   * and the trainer's runs.
+   */
+  public MonitorTimeline writeTimeline() throws IOException {
+    MonitorTimeline t = new MonitorReport(clientProperties(), topics, new ModelRegistry(options.registryDir()))
+        .write(MonitorReport.Options.of(MODEL).withDrift(monitorConfig.settings().drift()), timelinePng());
+    out.println("  timeline (accuracy, drift scores, alarms, versions, runs): " + timelinePng());
+    return t;
   }
 
   /** Where the explain service writes its PNG heatmaps: beside the registry, so they outlive the demo. */

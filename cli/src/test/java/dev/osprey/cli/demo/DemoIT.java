@@ -112,6 +112,11 @@ class DemoIT {
       // flagged while the drifted half was still arriving (the delay figures per detector are the
       // offline benchmark's, docs/benchmarks.md: here the monitor sees partitions interleaved)
       assertTrue(flagged.get().samplesSeen() < 1500, "flagged before the replay ended: " + flagged.get());
+      var timeline = demo.writeTimeline();
+      assertEquals(1500, timeline.predictions(), "the timeline covers every prediction");
+      var image = javax.imageio.ImageIO.read(demo.timelinePng().toFile());
+      assertTrue(image != null && image.getWidth() >= 800 && Files.size(demo.timelinePng()) > 20_000,
+          "a PNG timeline: " + demo.timelinePng());
       // online accuracy on the ~150 labelled clean test images vs the manifest's figure on the same set
       assertTrue(drift.accuracyBefore() > 0.9, "online accuracy before the drift: " + drift);
       assertTrue(drift.accuracyAfter() < drift.accuracyBefore(), "rotation costs accuracy: " + drift);

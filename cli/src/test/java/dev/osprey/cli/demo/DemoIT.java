@@ -114,6 +114,12 @@ class DemoIT {
       assertTrue(flagged.get().samplesSeen() < 1500, "flagged before the replay ended: " + flagged.get());
       var timeline = demo.writeTimeline();
       assertEquals(1500, timeline.predictions(), "the timeline covers every prediction");
+      // in stream order, not partition by partition: accuracy is high before the rotation, lower after
+      double clean = timeline.realizedAccuracy().stream().filter(p -> p.index() < 740)
+          .mapToDouble(p -> p.value()).average().orElse(Double.NaN);
+      double rotated = timeline.realizedAccuracy().stream().filter(p -> p.index() >= 1300)
+          .mapToDouble(p -> p.value()).average().orElse(Double.NaN);
+      assertTrue(clean > rotated + 0.05, "timeline accuracy before the drift " + clean + ", late in it " + rotated);
       var image = javax.imageio.ImageIO.read(demo.timelinePng().toFile());
       assertTrue(image != null && image.getWidth() >= 800 && Files.size(demo.timelinePng()) > 20_000,
           "a PNG timeline: " + demo.timelinePng());

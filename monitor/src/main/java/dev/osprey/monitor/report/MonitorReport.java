@@ -108,7 +108,11 @@ public final class MonitorReport {
     return t;
   }
 
-  /** Every committed record of a topic up to its end now; undecodable ones are skipped (counted in the log). */
+  /**
+   * Every committed record of a topic up to its end now, in the order they were written (record
+   * timestamps; a consumer hands out partitions unevenly, so poll order is not stream order);
+   * undecodable ones are skipped (counted in the log).
+   */
   private <V> void read(Topic<String, V> topic, Duration timeout, Consumer<V> sink) {
     Deserializer<V> values = topic.valueSerde().deserializer();
     int skipped = 0;
@@ -124,6 +128,7 @@ public final class MonitorReport {
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
+      List<ConsumerRecord<String, V>> read = new ArrayList<>();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         if (System.nanoTime() > deadline) {
@@ -140,9 +145,12 @@ public final class MonitorReport {
             skipped++;
             continue;
           }
-          sink.accept(v);
+          read.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
+              r.serializedKeySize(), r.serializedValueSize(), r.key(), v, r.headers(), r.leaderEpoch()));
         }
       }
+      read.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp)); // stable: a partition's order is kept
+      read.forEach(r -> sink.accept(r.value()));
     }
     if (skipped > 0) {
       log.warn("skipped {} undecodable records of {}", skipped, topic.name());

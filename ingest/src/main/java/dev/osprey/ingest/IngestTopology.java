@@ -189,12 +189,13 @@ public final class IngestTopology {
     public void process(Record<String, byte[]> record) {
       String sourceTopic = output.sourceTopic();
       RecordMetadata source = context.recordMetadata().orElse(null);
+      UnwritableRecords.Refusal refusal = null;
       InvalidEventException reject;
       try {
-        String refused = source == null ? null
-            : output.unwritable().reason(source.topic(), source.partition(), source.offset());
-        if (refused != null) {
-          throw new InvalidEventException(RejectReason.TOO_LARGE, refused);
+        refusal = source == null ? null
+            : output.unwritable().refusal(source.topic(), source.partition(), source.offset());
+        if (refusal != null && !refusal.deadLetter()) {
+          throw new InvalidEventException(RejectReason.TOO_LARGE, refusal.why());
         }
         T event = validate(record);
         String id = idOf(event);
@@ -207,6 +208,9 @@ public final class IngestTopology {
               + " bytes Kafka accepts on " + output.valid().name());
         }
         metrics.validated(sourceTopic);
+        if (source != null) {
+          output.unwritable().writing(encoded, source.topic(), source.partition(), source.offset(), false);
+        }
         context.forward(record.withKey(id).withValue(new Checked.Valid<>(event, encoded)));
         return;
       } catch (InvalidEventException e) {
@@ -223,7 +227,12 @@ public final class IngestTopology {
           DeadLetterHeaders.of(record.headers(), reject,
               source == null ? sourceTopic : source.topic(), source == null ? -1 : source.partition(),
               source == null ? -1 : source.offset(), original == null ? 0 : original.length),
-          output.dlqLimit());
+          // The dead letter itself was refused once (the DLQ's limit fell below ours): the
+          // smallest letter that still carries the reason.
+          refusal != null && refusal.deadLetter() ? DeadLetterHeaders.MIN_RECORD_BYTES : output.dlqLimit());
+      if (source != null) {
+        output.unwritable().writing(dead.value(), source.topic(), source.partition(), source.offset(), true);
+      }
       context.forward(record.withKey(dead.key()).withValue(new Checked.Rejected<T>(dead.value()))
           .withHeaders(dead.headers()));
     }

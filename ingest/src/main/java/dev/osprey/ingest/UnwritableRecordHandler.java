@@ -40,11 +40,17 @@ public final class UnwritableRecordHandler implements ProductionExceptionHandler
 
   @Override
   public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
-    if (isTheRecordsFault(exception) && context.topic() != null && context.offset() >= 0) {
+    if (isTheRecordsFault(exception)) {
+      // Not context.offset(): the context is read when this callback runs, by which time the
+      // stream thread is at another record. The refused record's own value names its source.
       String why = "Kafka refused the output to " + record.topic() + ": " + exception.getMessage();
-      registry.mark(context.topic(), context.partition(), context.offset(), why);
-      LOG.error("output of {}-{}@{} cannot be written ({}); the task restarts and dead-letters it",
-          context.topic(), context.partition(), context.offset(), exception.toString());
+      if (registry.refused(record.value(), why)) {
+        LOG.error("output to {} (key {}) cannot be written ({}); the task restarts and dead-letters its source record",
+            record.topic(), record.key() == null ? null : record.key().length + " bytes", exception.toString());
+      } else {
+        LOG.error("output to {} cannot be written ({}) and its source record is unknown; the task fails",
+            record.topic(), exception.toString());
+      }
       return Response.fail();
     }
     return exception instanceof RetriableException ? Response.retry() : Response.fail();

@@ -43,7 +43,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -287,10 +286,6 @@ class IngestServiceIT {
    * dead-lettered when read again, and the partition goes on.
    */
   @Test
-  @Disabled("intermittent (about 1 run in 3 on 2 cores): the restarted task sometimes meets the refused "
-      + "record again without finding its mark, so the stream thread dies every ~45 s and the record is "
-      + "never dead-lettered; open in docs/operations.md. The size check before writing "
-      + "(aSampleWithOverAMegabyteOfGzippedHeaders...) covers the common case")
   void outputTheBrokerRefusesIsDeadLetteredWhenTheTaskReadsItAgain() throws Exception {
     Topics topics = new Topics("refused.", new EventCodec());
     kafka.createTopics(topics, 1);

@@ -70,7 +70,8 @@ class IngestWriteLimitsTest {
       small.add("trace", "t-1".getBytes());
       raw.pipeInput(new TestRecord<>("b", events.encode(events.sample("b", 2)), small, T0));
       // A record Kafka refused once (offset 2): dead-lettered with that reason when read again.
-      unwritable.mark(topics.samplesRaw().name(), 0, 2, "Kafka refused the output: too large");
+      unwritable.mark(topics.samplesRaw().name(), 0, 2,
+          new UnwritableRecords.Refusal("Kafka refused the output: too large", false));
       raw.pipeInput(new TestRecord<>("c", events.encode(events.sample("c", 3)), T0));
 
       List<TestRecord<String, Sample>> valid = samples.readRecordsToList();

@@ -52,6 +52,8 @@ public final class DeadLetterHeaders {
   public static final int MAX_VALUE_BYTES = 1_000_000;
   /** Longest key copied to the DLQ unchanged, in UTF-8 bytes. */
   public static final int MAX_KEY_BYTES = 4096;
+  /** The smallest budget {@link #fit} accepts: the key's cut and the reason always fit in it. */
+  public static final int MIN_RECORD_BYTES = 16 * 1024;
   /**
    * Budget of a whole dead letter when the writer knows no better: below Kafka's default
    * {@code max.request.size} (1,048,576) and {@code max.message.bytes} (1,048,588).
@@ -106,11 +108,11 @@ public final class DeadLetterHeaders {
    * headers are kept in order while they fit, the rest dropped ({@link #HEADERS_DROPPED}).
    *
    * @param headers the dead letter's headers as made by {@link #of}
-   * @param maxRecordBytes the budget; at least 16 KiB, so the reason always fits
+   * @param maxRecordBytes the budget; at least {@link #MIN_RECORD_BYTES}, so the reason always fits
    * @throws IllegalArgumentException if {@code maxRecordBytes} is below 16 KiB
    */
   public static Fitted fit(String key, byte[] value, Headers headers, int maxRecordBytes) {
-    if (maxRecordBytes < 16 * 1024) {
+    if (maxRecordBytes < MIN_RECORD_BYTES) {
       throw new IllegalArgumentException("maxRecordBytes must be >= 16384, got " + maxRecordBytes);
     }
     RecordHeaders own = new RecordHeaders();

@@ -1,7 +1,6 @@
 package dev.osprey.monitor.service;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,17 +12,13 @@ import dev.osprey.broker.PacedSender;
 import dev.osprey.core.event.DriftReport;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.ModelActivation;
-import dev.osprey.core.event.Outcome;
-import dev.osprey.core.event.Prediction;
 import dev.osprey.core.service.Health;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.registry.ModelRegistry;
-import dev.osprey.monitor.quality.QualitySnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
@@ -73,32 +68,14 @@ class MonitorKillRestartIT {
   @Test
   void sigkillMidStreamThenRestartCountsEveryPredictionAndOutcomeOnceAndRepeatsNoReport() throws Exception {
     ModelRegistry registry = MonitorFixtures.registry(tmp.resolve("registry"));
-    List<MonitorFixtures.Scored> replay = MonitorFixtures.replay(0, N, DRIFT_AT, 1, 11);
-    // what an uninterrupted monitor reports and figures
-    MonitorProcessor uninterrupted = new MonitorProcessor(MonitorFixtures.settings(),
-        new ReferenceCatalog(registry, MonitorFixtures.settings().drift()));
-    List<DriftReport> expected = new ArrayList<>();
-    for (int i = 0; i < N; i++) {
-      expected.addAll(uninterrupted.onPrediction(replay.get(i).prediction(), 0, i));
-      if (i % 2 == 0) {
-        uninterrupted.onOutcome(replay.get(i).outcome(1_500));
-      }
-    }
-    assertFalse(expected.isEmpty(), "the drift is reported");
+    UninterruptedRun uninterrupted = new UninterruptedRun(registry, MonitorFixtures.replay(0, N, DRIFT_AT, 1, 11));
+    List<DriftReport> expected = uninterrupted.reports;
     System.out.printf("monitor: %d reports expected, the first at detector position %d%n", expected.size(),
         expected.get(0).samplesSeen());
 
     Topics topics = new Topics("kill.", codec);
     kafka.createTopics(topics, 1); // one partition: the stream order, hence the reports, are fixed
-    List<ProducerRecord<String, byte[]>> traffic = new ArrayList<>();
-    for (int i = 0; i < N; i++) {
-      Prediction p = replay.get(i).prediction();
-      traffic.add(new ProducerRecord<>(topics.predictions().name(), p.sampleId(), codec.encode(p)));
-      if (i % 2 == 0) {
-        Outcome o = replay.get(i).outcome(1_500);
-        traffic.add(new ProducerRecord<>(topics.outcomes().name(), o.sampleId(), codec.encode(o)));
-      }
-    }
+    List<ProducerRecord<String, byte[]>> traffic = uninterrupted.traffic(topics, codec);
     // after the first alarm (so a report committed before the kill must not come again), well before the end
     int killAfter = N / 2 + new Random(SEED).nextInt(N / 8);
     System.out.printf("monitor: seed %d, SIGKILL after %d of %d predictions committed%n", SEED, killAfter, N);
@@ -140,44 +117,25 @@ class MonitorKillRestartIT {
         }
         assertEquals(expected, written, "the reports of an uninterrupted run, each once");
 
-        MonitorView.Model model = second.view().models().get(0);
-        MonitorView.Model want = uninterrupted.view().models().get(0);
-        assertEquals(want.alarms(), model.alarms());
-        assertEquals(want.driftSamples(), model.driftSamples());
-        MonitorView.Version v = model.versions().get(0);
-        MonitorView.Version w = want.versions().get(0);
-        assertEquals(N / 2, v.total().labeled(), "every outcome counted once");
-        assertEquals(w.correct(), v.correct());
-        assertEquals(w.incorrect(), v.incorrect());
-        assertArrayEquals(w.predictedClasses(), v.predictedClasses());
-        assertEquals(N, Arrays.stream(v.predictedClasses()).sum(), "every prediction counted once");
-        assertEquals(w.estimatedAccuracy(), v.estimatedAccuracy(), 1e-12);
-        assertSameQuality(w.total(), v.total());
-        assertSameQuality(w.lastN(), v.lastN());
+        uninterrupted.assertSameFigures(second.view());
         assertEquals(Health.Status.READY, second.health().status());
         System.out.printf("monitor: exactly once across the SIGKILL (%d reports, accuracy %.4f), %.1f s%n",
-            written.size(), v.total().accuracy(), (System.nanoTime() - t0) / 1e9);
+            written.size(), second.view().models().get(0).versions().get(0).total().accuracy(), (System.nanoTime() - t0) / 1e9);
       }
     }
   }
 
   private static long committed(Admin admin, TopicPartition tp) throws Exception {
-    OffsetAndMetadata o = admin.listConsumerGroupOffsets(APPLICATION_ID).partitionsToOffsetAndMetadata().get().get(tp);
+    return committed(admin, APPLICATION_ID, tp);
+  }
+
+  /** The group's committed offset on {@code tp}, 0 before its first commit. */
+  static long committed(Admin admin, String group, TopicPartition tp) throws Exception {
+    OffsetAndMetadata o = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(tp);
     return o == null ? 0 : o.offset();
   }
 
-  private static long labeled(MonitorView view) {
+  static long labeled(MonitorView view) {
     return view.models().stream().flatMap(m -> m.versions().stream()).mapToLong(v -> v.total().labeled()).sum();
-  }
-
-  private static void assertSameQuality(QualitySnapshot want, QualitySnapshot got) {
-    assertEquals(want.labeled(), got.labeled());
-    assertEquals(want.accuracy(), got.accuracy(), 0.0);
-    assertArrayEquals(want.recall(), got.recall(), 0.0);
-    assertEquals(want.ece(), got.ece(), 1e-12);
-    assertEquals(want.logLoss(), got.logLoss(), 1e-12);
-    assertEquals(want.meanConfidence(), got.meanConfidence(), 1e-12);
-    assertEquals(want.coverage(), got.coverage(), 0.0);
-    assertEquals(want.meanDelayMillis(), got.meanDelayMillis(), 1e-9);
   }
 }

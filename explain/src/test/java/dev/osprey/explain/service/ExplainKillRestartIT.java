@@ -56,7 +56,7 @@ class ExplainKillRestartIT {
   @RegisterExtension static final KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
   private static final long SEED = 20261129L;
-  private static final int PREDICTIONS = 200;
+  static final int PREDICTIONS = 200;
 
   @TempDir Path tmp;
 
@@ -91,7 +91,6 @@ class ExplainKillRestartIT {
     int killAfter = PREDICTIONS / 5 + new Random(SEED).nextInt(PREDICTIONS * 2 / 5);
     System.out.printf("explain: seed %d, SIGKILL after %d of %d explanations%n", SEED, killAfter, PREDICTIONS);
 
-    EventCodec codec = new EventCodec();
     long t0 = System.nanoTime();
     PacedSender<String, byte[]> sender = null;
     try (CommittedReader explanations = new CommittedReader(kafka.clientProperties(), topics.explanations().name());
@@ -128,32 +127,8 @@ class ExplainKillRestartIT {
           return explanations.atEnd();
         });
         assertEquals(Health.Status.READY, second.health().status());
-        Map<String, Explanation> firstOf = new HashMap<>();
-        Map<String, Integer> times = new HashMap<>();
-        int repeated = 0;
-        for (ConsumerRecord<String, byte[]> r : explanations.records()) {
-          Explanation e = codec.decode(r.value(), Explanation.class);
-          assertEquals(r.key(), e.sampleId());
-          assertEquals(v1, e.modelVersion(), "the version that predicted " + e.sampleId());
-          Explanation before = firstOf.putIfAbsent(e.sampleId(), e);
-          times.merge(e.sampleId(), 1, Integer::sum);
-          if (before != null) {
-            repeated++;
-            assertEquals(before.targetLabel(), e.targetLabel());
-            assertAgree(before.attributions().toFloats(), e.attributions().toFloats(), e.sampleId());
-          }
-        }
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < PREDICTIONS; i++) {
-          if (!firstOf.containsKey("s-" + i)) {
-            missing.add("s-" + i);
-          }
-        }
-        assertEquals(List.of(), missing, "every chosen prediction explained at least once (skipped after the restart: "
-            + skippedByReason(meters) + ")");
+        int repeated = assertEveryPredictionExplained(explanations.records(), v1, meters);
         assertTrue(repeated <= atKill, repeated + " explanations repeated, more than the killed service wrote");
-        assertTrue(times.values().stream().allMatch(n -> n <= 2), "a prediction explained more than once per run");
-        assertEquals(0.0, skipped(meters), "nothing skipped after the restart (no sample missing)");
         System.out.printf("explain: at least once across the SIGKILL: %d predictions, %d explanations (%d repeated),"
             + " %.1f s%n", PREDICTIONS, explanations.records().size(), repeated, (System.nanoTime() - t0) / 1e9);
       }
@@ -165,10 +140,47 @@ class ExplainKillRestartIT {
   }
 
   /**
+   * Every one of the {@link #PREDICTIONS} predictions explained, by {@code version}, at least once
+   * and at most twice (once per run), a repeat agreeing with the first; nothing skipped.
+   *
+   * @return how many explanations were repeats
+   */
+  static int assertEveryPredictionExplained(List<ConsumerRecord<String, byte[]>> records, int version,
+      SimpleMeterRegistry meters) {
+    EventCodec codec = new EventCodec();
+    Map<String, Explanation> firstOf = new HashMap<>();
+    Map<String, Integer> times = new HashMap<>();
+    int repeated = 0;
+    for (ConsumerRecord<String, byte[]> r : records) {
+      Explanation e = codec.decode(r.value(), Explanation.class);
+      assertEquals(r.key(), e.sampleId());
+      assertEquals(version, e.modelVersion(), "the version that predicted " + e.sampleId());
+      Explanation before = firstOf.putIfAbsent(e.sampleId(), e);
+      times.merge(e.sampleId(), 1, Integer::sum);
+      if (before != null) {
+        repeated++;
+        assertEquals(before.targetLabel(), e.targetLabel());
+        assertAgree(before.attributions().toFloats(), e.attributions().toFloats(), e.sampleId());
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (int i = 0; i < PREDICTIONS; i++) {
+      if (!firstOf.containsKey("s-" + i)) {
+        missing.add("s-" + i);
+      }
+    }
+    assertEquals(List.of(), missing, "every chosen prediction explained at least once (skipped after the restart: "
+        + skippedByReason(meters) + ")");
+    assertTrue(times.values().stream().allMatch(n -> n <= 2), "a prediction explained more than once per run");
+    assertEquals(0.0, skipped(meters), "nothing skipped after the restart (no sample missing)");
+    return repeated;
+  }
+
+  /**
    * Each sample, then its prediction (label {@code i % 10}, as inference would write it a moment
    * later): the consumer often reads a sample in one poll and its prediction in the next.
    */
-  private static List<ProducerRecord<String, byte[]>> traffic(Topics topics, int version) {
+  static List<ProducerRecord<String, byte[]>> traffic(Topics topics, int version) {
     EventCodec codec = new EventCodec();
     ImageDataset test = TrainedDigits.test();
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
@@ -187,7 +199,12 @@ class ExplainKillRestartIT {
 
   /** Whether the service's group committed the end of every predictions partition. */
   private static boolean caughtUp(Topics topics) throws Exception {
-    try (Admin admin = Admin.create(kafka.clientProperties())) {
+    return caughtUp(kafka.clientProperties(), topics);
+  }
+
+  /** Whether the service's group committed the end of both predictions partitions. */
+  static boolean caughtUp(Properties kafka, Topics topics) throws Exception {
+    try (Admin admin = Admin.create(kafka)) {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(config().groupId())
           .partitionsToOffsetAndMetadata().get();
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -200,18 +217,18 @@ class ExplainKillRestartIT {
     }
   }
 
-  private static Map<String, Double> skippedByReason(SimpleMeterRegistry meters) {
+  static Map<String, Double> skippedByReason(SimpleMeterRegistry meters) {
     Map<String, Double> out = new HashMap<>();
     meters.find(ExplainMetrics.SKIPPED).counters().forEach(c -> out.put(c.getId().getTag("reason"), c.count()));
     return out;
   }
 
-  private static double skipped(SimpleMeterRegistry meters) {
+  static double skipped(SimpleMeterRegistry meters) {
     return meters.find(ExplainMetrics.SKIPPED).counters().stream().mapToDouble(Counter::count).sum();
   }
 
   /** The same gradient, up to float rounding (another JVM computed the first). */
-  private static void assertAgree(float[] a, float[] b, String id) {
+  static void assertAgree(float[] a, float[] b, String id) {
     assertEquals(a.length, b.length);
     float scale = 0;
     for (float v : a) {

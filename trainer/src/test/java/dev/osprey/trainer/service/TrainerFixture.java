@@ -9,6 +9,7 @@ import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.LabeledSample;
 import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Tensor;
+import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.service.KafkaClients;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -104,19 +106,26 @@ final class TrainerFixture {
     final Topics topics;
     final ModelRegistry registry;
     final KafkaClients clients;
-    private final KafkaBrokerExtension kafka;
+    private final Properties kafka;
     private final Path dir;
 
     /** Copies the registry at {@code models} into {@code dir/registry} and activates digits:1. */
     Setup(KafkaBrokerExtension kafka, String prefix, Path models, Path dir) throws Exception {
+      this(kafka.clientProperties(), prefix, models, dir);
+    }
+
+    /** The same on the broker that {@code kafka} (client properties) names. */
+    Setup(Properties kafka, String prefix, Path models, Path dir) throws Exception {
       this.kafka = kafka;
       this.dir = dir;
-      clients = new KafkaClients(kafka.clientProperties());
+      clients = new KafkaClients(kafka);
       topics = new Topics(prefix + "-", new EventCodec());
-      kafka.createTopics(topics, 1);
+      try (TopicAdmin admin = new TopicAdmin(kafka)) {
+        admin.createAll(topics, 1, (short) 1);
+      }
       copy(models, dir.resolve("registry"));
       registry = new ModelRegistry(dir.resolve("registry"));
-      try (ActivationPublisher p = new ActivationPublisher(registry, topics, kafka.clientProperties(), Clock.systemUTC())) {
+      try (ActivationPublisher p = new ActivationPublisher(registry, topics, kafka, Clock.systemUTC())) {
         p.activate(MODEL, 1, "test", "the fixture student");
       }
     }
@@ -126,7 +135,7 @@ final class TrainerFixture {
     }
 
     TrainerService service(MeterRegistry meters, RunHooks hooks, StrategyConfig.Mode strategy, RecipeConfig recipe) {
-      return new TrainerService(config(strategy, recipe), topics, meters, registry, kafka.clientProperties(),
+      return new TrainerService(config(strategy, recipe), topics, meters, registry, kafka,
           new Datasets(dir), Clock.systemUTC(), hooks);
     }
 

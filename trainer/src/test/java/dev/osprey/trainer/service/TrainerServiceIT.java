@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.EmbeddedKafkaBroker;
 import dev.osprey.broker.KafkaBrokerExtension;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.core.event.ModelActivation;
@@ -25,6 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -193,6 +197,55 @@ class TrainerServiceIT {
     assertEquals(List.of(ModelRef.of("teacher", 1)), m.lineage().teachers().stream().map(t -> t.model()).toList());
     assertEquals(run.gate().passed() ? List.of(1, 2) : List.of(1),
         s.read(s.topics.models()).stream().map(ModelActivation::version).toList(), "activated iff the gate passed");
+  }
+
+  /**
+   * The broker stops and comes back (same data, same port) while a run is under way, right after
+   * its TRAINING step is durable: the trainer's readers and its run-log and activation producers
+   * reconnect by themselves, the run completes in its first attempt, and the candidate is published
+   * and activated once.
+   */
+  @Test
+  void aBrokerRestartDuringARunStillCompletesItOnceWithOneActivation() throws Exception {
+    EmbeddedKafkaBroker first = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Config(0, dir.resolve("kafka"), 1));
+    AtomicReference<EmbeddedKafkaBroker> broker = new AtomicReference<>(first);
+    Properties kafka = new Properties();
+    kafka.put("bootstrap.servers", first.bootstrapServers());
+    try {
+      Setup s = new Setup(kafka, "restart", models, dir);
+      produceDrift(s, 0.0);
+      AtomicInteger restarts = new AtomicInteger();
+      try (TrainerService trainer = s.service(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), step -> {
+        if (step.phase() == RunPhase.TRAINING && restarts.getAndIncrement() == 0) {
+          EmbeddedKafkaBroker running = broker.get();
+          running.close();
+          try {
+            broker.set(EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Config(running.port(), dir.resolve("kafka"), 1)));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      })) {
+        trainer.start();
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500)).until(() -> {
+          List<RunTransition> runs = s.read(s.topics.runs());
+          return !runs.isEmpty() && (last(runs).phase() == RunPhase.ACTIVATED || last(runs).isTerminal());
+        });
+        assertEquals(1, restarts.get(), "the broker was restarted during the run");
+        List<RunTransition> log = s.read(s.topics.runs());
+        RunTransition done = last(log);
+        assertEquals(RunPhase.ACTIVATED, done.phase(), done.reason());
+        assertEquals(1, done.attempt(), "the run carried on: no second attempt");
+        assertEquals(1, log.stream().map(RunTransition::runId).distinct().count(), "one run");
+        assertEquals(1, log.stream().filter(t -> t.phase() == RunPhase.ACTIVATED).count(), "one ACTIVATED step");
+        assertEquals(List.of(1, 2), s.read(s.topics.models()).stream().map(ModelActivation::version).toList(),
+            "setup's v1, then the run's v2, once");
+        assertEquals(List.of(1, 2), s.registry.versions(MODEL));
+        await().atMost(Duration.ofMinutes(1)).until(() -> trainer.health().status() == Health.Status.READY);
+      }
+    } finally {
+      broker.get().close();
+    }
   }
 
   private Setup setup(String prefix) throws Exception {

@@ -3,6 +3,7 @@ package dev.osprey.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.osprey.broker.SlowHttpClients;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.metrics.PrometheusMetrics;
 import dev.osprey.core.service.Health;
@@ -12,16 +13,11 @@ import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.serving.ModelServing;
 import dev.osprey.model.serving.ServingMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +36,7 @@ class InferenceHttpServerTest {
 
   @TempDir Path tmp;
   private final List<AutoCloseable> open = new ArrayList<>();
-  private final List<Socket> sockets = new ArrayList<>();
+  private SlowHttpClients clients;
 
   private InferenceHttpServer server(Duration idle, Duration request) {
     InferenceConfig config = InferenceConfig.of("digits").withHttp("127.0.0.1", 0, TOKEN);
@@ -59,94 +55,45 @@ class InferenceHttpServerTest {
     open.add(publisher);
     open.add(http);
     http.start();
+    clients = new SlowHttpClients(http.port());
+    open.add(clients);
     return http;
   }
 
   @AfterEach
   void closeAll() throws Exception {
-    for (Socket s : sockets) {
-      s.close();
-    }
     for (int i = open.size() - 1; i >= 0; i--) {
       open.get(i).close();
     }
   }
 
-  private Socket connect(InferenceHttpServer http, String sent) throws IOException {
-    Socket s = new Socket("127.0.0.1", http.port());
-    sockets.add(s);
-    if (!sent.isEmpty()) {
-      OutputStream out = s.getOutputStream();
-      out.write(sent.getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-    }
-    return s;
-  }
-
-  private static final String HALF_HEADERS = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
-  private static final String HALF_BODY =
-      "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":";
-
   @Test
   void staysResponsiveWithIdleAndHalfSentClients() throws Exception {
-    InferenceHttpServer http = server(InferenceHttpServer.DEFAULT_IDLE_TIMEOUT, InferenceHttpServer.DEFAULT_REQUEST_TIMEOUT);
-    for (int i = 0; i < 300; i++) {
-      connect(http, "");
-    }
-    for (int i = 0; i < 10; i++) {
-      connect(http, i % 2 == 0 ? HALF_HEADERS : HALF_BODY);
-    }
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    String base = "http://127.0.0.1:" + http.port();
-    for (String path : List.of("/metrics", "/health", "/metrics")) {
-      long start = System.nanoTime();
-      var res = client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(1)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      double seconds = (System.nanoTime() - start) / 1e9;
-      assertEquals(200, res.statusCode(), path);
-      assertTrue(seconds < 1.0, path + " took " + seconds + " s");
-    }
+    server(InferenceHttpServer.DEFAULT_IDLE_TIMEOUT, InferenceHttpServer.DEFAULT_REQUEST_TIMEOUT);
+    clients.open(300, 10, "/v1/predict");
+    double slowest = clients.getAll(List.of("/metrics", "/health", "/metrics"), Duration.ofSeconds(1));
+    assertTrue(slowest < 1.0, "slowest answer " + slowest + " s");
   }
 
   /** Before the fix, every one of these connections stayed open for as long as the client liked. */
   @Test
   void idleAndIncompleteConnectionsAreClosed() throws Exception {
-    InferenceHttpServer http = server(Duration.ofMillis(1500), Duration.ofMillis(800));
+    server(Duration.ofMillis(1500), Duration.ofMillis(800));
     List<Socket> watched = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      watched.add(connect(http, ""));
-      watched.add(connect(http, HALF_HEADERS));
-      watched.add(connect(http, HALF_BODY));
+      watched.add(clients.connect(""));
+      watched.add(clients.connect(SlowHttpClients.HALF_HEADERS));
+      watched.add(clients.connect(SlowHttpClients.halfBody("/v1/predict")));
     }
     // A keep-alive connection that finished a request and then idles.
-    Socket keepAlive = connect(http, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    Socket keepAlive = clients.connect("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     watched.add(keepAlive);
     long start = System.nanoTime();
     for (Socket s : watched) {
-      assertTrue(closedByServer(s, s == keepAlive), "connection " + watched.indexOf(s) + " still open");
+      assertTrue(SlowHttpClients.closedByServer(s, s == keepAlive), "connection " + watched.indexOf(s) + " still open");
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     assertTrue(seconds < 6, "closing took " + seconds + " s");
-  }
-
-  /** Reads until the server closes the connection (true) or 6 s pass (false); skips an answer when expected. */
-  private static boolean closedByServer(Socket s, boolean answered) throws IOException {
-    s.setSoTimeout(6000);
-    InputStream in = s.getInputStream();
-    byte[] buf = new byte[4096];
-    try {
-      int n;
-      while ((n = in.read(buf)) >= 0) {
-        if (!answered) {
-          return false; // nothing but a close was expected
-        }
-      }
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } catch (IOException reset) {
-      return true;
-    }
   }
 
   @Test

@@ -1,0 +1,240 @@
+package dev.osprey.inference.bench;
+
+import dev.osprey.broker.EmbeddedKafkaBroker;
+import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.core.event.EventCodec;
+import dev.osprey.core.event.Sample;
+import dev.osprey.core.kafka.TopicAdmin;
+import dev.osprey.core.topic.Topics;
+import dev.osprey.inference.InferenceConfig;
+import dev.osprey.inference.InferenceService;
+import dev.osprey.inference.TopicClients;
+import dev.osprey.model.plan.HostProfile;
+import dev.osprey.model.registry.FileRoles;
+import dev.osprey.model.registry.ModelRegistry;
+import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.serving.TestModels;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Osprey's inference service against the consumer a Python user would write instead
+ * ({@code src/test/python/peer_consumer.py}: confluent-kafka + PyTorch, the same network and weights
+ * rebuilt from the version's fp32 graph, batches of 64, at-least-once), on one embedded broker, in
+ * one run (a measurement, not a test). N validated samples are written to {@code osprey.samples}
+ * once; each round, each contender drains all of them in a consumer group of its own, the order of
+ * the two alternating between rounds. Both are timed the same way, from outside: a read_committed
+ * consumer of each contender's output topic, from its first prediction to its N-th (start-up is
+ * reported apart). Prints a markdown table with the per-round ratio.
+ *
+ * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3]}. One torch
+ * thread by default, like Osprey's one intra-op thread per session: with two, OpenMP's spinning
+ * threads fight the broker and the consumer for the two cores (415 samples/s in a trial at load 10,
+ * against 2,339 with one).
+ * Needs Debian's python3-confluent-kafka, python3-torch and python3-onnx.
+ */
+public final class PeerBenchmark {
+  private static final EventCodec CODEC = new EventCodec();
+  private static final String PEER_OUTPUT = "peer.predictions";
+
+  private PeerBenchmark() {}
+
+  /** One contender's drain: seconds from its first prediction to its last, and from its start to its first. */
+  record Drain(String contender, int samples, double seconds, double startSeconds) {
+    double rate() {
+      return samples / seconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    DjlOfflineGuard.install();
+    int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    int pythonThreads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    String python = args.length > 3 ? args[3] : "/usr/bin/python3";
+    Path script = Path.of("src/test/python/peer_consumer.py").toAbsolutePath();
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalStateException("run from the inference module's directory: " + script + " not found");
+    }
+    Path registryDir = Files.createTempDirectory("osprey-peer-registry-");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.ephemeral())) {
+      Properties kafka = new Properties();
+      kafka.put("bootstrap.servers", broker.bootstrapServers());
+      Topics topics = Topics.defaults();
+      try (TopicAdmin admin = new TopicAdmin(kafka);
+          org.apache.kafka.clients.admin.Admin raw = org.apache.kafka.clients.admin.Admin.create(kafka)) {
+        admin.createAll(topics, 3, (short) 1);
+        raw.createTopics(List.of(new NewTopic(PEER_OUTPUT, 3, (short) 1))).all().get();
+      }
+      System.err.println("training the test model...");
+      ModelRegistry registry = new ModelRegistry(registryDir);
+      ModelVersion version = TestModels.publish(registry, 0);
+      Path fp32 = version.file(FileRoles.FP32_ONNX);
+      try (KafkaProducer<String, byte[]> producer = TopicClients.producer(kafka)) {
+        TopicClients.activate(producer, topics, version.ref().version());
+        for (int i = 0; i < n; i++) {
+          Sample s = TestModels.sample("peer", i, System.currentTimeMillis());
+          producer.send(new ProducerRecord<>(topics.samples().name(), s.id(), CODEC.encode(s)));
+        }
+        producer.flush();
+      }
+      System.err.printf("%d samples in %s; python %s with %d torch threads%n", n, topics.samples().name(), python,
+          pythonThreads);
+
+      List<Drain> osprey = new ArrayList<>();
+      List<Drain> peer = new ArrayList<>();
+      for (int round = 1; round <= rounds; round++) {
+        boolean ospreyFirst = round % 2 == 1;
+        for (int k = 0; k < 2; k++) {
+          if ((k == 0) == ospreyFirst) {
+            osprey.add(osprey(kafka, topics, registry, round, n));
+            System.err.println("round " + round + ": " + last(osprey));
+          } else {
+            peer.add(peer(kafka, topics, python, script, fp32, round, n, pythonThreads));
+            System.err.println("round " + round + ": " + last(peer));
+          }
+        }
+      }
+      System.out.println(report(osprey, peer, n, pythonThreads));
+    } finally {
+      try (var walk = Files.walk(registryDir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static Drain osprey(Properties kafka, Topics topics, ModelRegistry registry, int round, int n) throws Exception {
+    try (Counter out = new Counter(kafka, topics.predictions().name())) {
+      long start = System.nanoTime();
+      try (InferenceService service = new InferenceService(InferenceConfig.of(TestModels.NAME)
+          .withInstance("bench-osprey-" + round, "0").withHttp("127.0.0.1", -1, null), topics, new SimpleMeterRegistry(),
+          registry, kafka)) {
+        service.start();
+        return out.await("osprey", n, start);
+      }
+    }
+  }
+
+  private static Drain peer(Properties kafka, Topics topics, String python, Path script, Path fp32, int round, int n,
+      int threads) throws Exception {
+    try (Counter out = new Counter(kafka, PEER_OUTPUT)) {
+      long start = System.nanoTime();
+      Process p = new ProcessBuilder(python, script.toString(), "--bootstrap", kafka.getProperty("bootstrap.servers"),
+          "--topic", topics.samples().name(), "--output", PEER_OUTPUT, "--group", "bench-python-" + round,
+          "--model", fp32.toString(), "--count", Integer.toString(n), "--threads", Integer.toString(threads))
+          .redirectErrorStream(true).start();
+      try {
+        Drain d = out.await("python", n, start);
+        StringBuilder said = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          r.lines().forEach(l -> said.append(l).append('\n'));
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IllegalStateException("the Python consumer failed:\n" + said);
+        }
+        System.err.print("python says: " + said);
+        return d;
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** Reads one output topic read_committed from its current end and counts what arrives. */
+  private static final class Counter implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+
+    Counter(Properties kafka, String topic) {
+      Properties p = new Properties();
+      p.putAll(kafka);
+      p.put("isolation.level", "read_committed");
+      p.put("max.poll.records", "5000");
+      consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToEnd(parts);
+      parts.forEach(consumer::position);
+    }
+
+    Drain await(String contender, int n, long start) {
+      long first = 0;
+      long lastAt = 0;
+      int seen = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      while (seen < n && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+          if (r.key() != null && r.key().startsWith("peer-")) {
+            seen++;
+          }
+        }
+        long now = System.nanoTime();
+        if (seen > 0 && first == 0) {
+          first = now;
+        }
+        lastAt = now;
+      }
+      if (seen < n) {
+        throw new IllegalStateException(contender + " predicted only " + seen + " of " + n + " samples in 10 minutes");
+      }
+      return new Drain(contender, seen, (lastAt - first) / 1e9, (first - start) / 1e9);
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  private static String report(List<Drain> osprey, List<Drain> peer, int n, int threads) throws java.io.IOException {
+    StringBuilder out = new StringBuilder();
+    String load = Files.readString(Path.of("/proc/loadavg")).trim();
+    out.append(String.format(Locale.ROOT, "%d samples, %d rounds (alternating order), python torch threads %d, %s, "
+        + "load average at the end %s%n%n", n, osprey.size(), threads, HostProfile.current().key(),
+        String.join(" ", Arrays.asList(load.split(" ")).subList(0, 3))));
+    out.append("| round | Osprey samples/s | Osprey start to first prediction s | Python samples/s | Python start to first "
+        + "prediction s | ratio |\n|---|---|---|---|---|---|\n");
+    double[] ratios = new double[osprey.size()];
+    for (int i = 0; i < osprey.size(); i++) {
+      Drain o = osprey.get(i);
+      Drain p = peer.get(i);
+      ratios[i] = o.rate() / p.rate();
+      out.append(String.format(Locale.ROOT, "| %d | %.0f | %.2f | %.0f | %.2f | %.2fx |%n", i + 1, o.rate(),
+          o.startSeconds(), p.rate(), p.startSeconds(), ratios[i]));
+    }
+    out.append(String.format(Locale.ROOT, "%nmedian: Osprey %.0f samples/s (min %.0f), Python %.0f (min %.0f), ratio %.2fx "
+        + "(min %.2fx)%n", median(osprey.stream().mapToDouble(Drain::rate).toArray()),
+        osprey.stream().mapToDouble(Drain::rate).min().orElse(0), median(peer.stream().mapToDouble(Drain::rate).toArray()),
+        peer.stream().mapToDouble(Drain::rate).min().orElse(0), median(ratios), Arrays.stream(ratios).min().orElse(0)));
+    return out.toString();
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static <T> T last(List<T> list) {
+    return list.get(list.size() - 1);
+  }
+}

@@ -49,7 +49,8 @@ final class BatchScorer {
     List<Scored> out = new ArrayList<>(samples.size());
     for (int from = 0; from < samples.size(); from += maxBatchSize) {
       int rows = Math.min(maxBatchSize, samples.size() - from);
-      float[] chunk = Arrays.copyOfRange(x, from * n, (from + rows) * n);
+      // the usual case, one chunk of exactly the rows: no copy
+      float[] chunk = from == 0 && rows * n == x.length ? x : Arrays.copyOfRange(x, from * n, (from + rows) * n);
       try {
         Predictions p = run(model, chunk, rows);
         long post = System.nanoTime();

@@ -7,10 +7,13 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs an ONNX classifier with the raw ONNX Runtime API, on the CPU or through the TensorRT
@@ -27,6 +30,10 @@ public final class OnnxPredictor implements Predictor {
   private final int sampleSize;
   private final String logitsName;
   private final String embeddingName;
+  /** Held by the call that uses {@link #inputBuffer}; a concurrent call passes a heap buffer instead. */
+  private final ReentrantLock inputLock = new ReentrantLock();
+  /** The reusable direct input buffer (see {@link #direct}); guarded by {@link #inputLock}. */
+  private FloatBuffer inputBuffer;
 
   private OnnxPredictor(OrtEnvironment env, OrtSession session, RuntimeKind runtime) throws OrtException {
     this.env = env;
@@ -117,14 +124,35 @@ public final class OnnxPredictor implements Predictor {
   @Override
   public Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException {
     long[] shape = Predictor.batchShape(normalizedBatch, batchSize, sampleShape, sampleSize);
-    try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(normalizedBatch), shape);
+    boolean own = inputLock.tryLock();
+    try (OnnxTensor input = OnnxTensor.createTensor(env, own ? direct(normalizedBatch) : FloatBuffer.wrap(normalizedBatch),
+            shape);
         OrtSession.Result result = session.run(Map.of(inputName, input))) {
       float[] logits = floats(result, logitsName);
       float[] embedding = embeddingName == null ? new float[0] : floats(result, embeddingName);
       return new Predictions(batchSize, logits.length / batchSize, logits, embedding.length / batchSize, embedding);
     } catch (OrtException e) {
       throw new PredictorException("ONNX Runtime failed on a batch of " + batchSize + ": " + e.getMessage(), e);
+    } finally {
+      if (own) {
+        inputLock.unlock();
+      }
     }
+  }
+
+  /**
+   * The batch in the predictor's direct buffer (the caller holds {@link #inputLock}): ORT copies a
+   * heap buffer into a fresh direct one per call (allocated, zeroed, freed by a cleaner), but uses
+   * a direct one as it is. The tensor is closed before {@link #predict} releases the lock.
+   */
+  private FloatBuffer direct(float[] batch) {
+    if (inputBuffer == null || inputBuffer.capacity() < batch.length) {
+      inputBuffer = ByteBuffer.allocateDirect(batch.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+    inputBuffer.clear();
+    inputBuffer.put(batch);
+    inputBuffer.flip();
+    return inputBuffer;
   }
 
   private static float[] floats(OrtSession.Result result, String name) throws PredictorException {

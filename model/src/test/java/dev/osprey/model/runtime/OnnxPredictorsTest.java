@@ -30,7 +30,7 @@ class OnnxPredictorsTest {
   static final NetworkSpec MLP = new NetworkSpec("tiny-mlp", List.of(1, 4, 4), List.of(new LayerSpec.DropoutLayer(0f)),
       List.of(new LayerSpec.Flatten(), new LayerSpec.Dense(6), new LayerSpec.Relu()), 3);
 
-  private static Path exportRandomMlp(Path dir) throws Exception {
+  static Path exportRandomMlp(Path dir) throws Exception {
     Path file = dir.resolve("mlp.onnx");
     ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(3);
     try (Model m = Model.newInstance("tiny", "PyTorch")) {

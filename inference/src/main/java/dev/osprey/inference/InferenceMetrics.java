@@ -33,7 +33,9 @@ import java.util.function.Function;
  *   <li>{@code osprey_inference_dead_letters_total{reason}};
  *   <li>{@code osprey_inference_transactions_total{outcome}};
  *   <li>{@code osprey_inference_consumer_lag_records}: records behind the end of the assigned partitions;
- *   <li>{@code osprey_inference_http_requests_total{route,status}}.
+ *   <li>{@code osprey_inference_http_requests_total{route,status}};
+ *   <li>{@code osprey_inference_start_to_first_prediction_seconds}: from the process's start (the
+ *       JVM's) to the first committed transaction with a prediction; absent until then.
  * </ul>
  *
  * Thread-safe.
@@ -52,6 +54,7 @@ public final class InferenceMetrics {
   public static final String TRANSACTIONS = "osprey.inference.transactions";
   public static final String CONSUMER_LAG = "osprey.inference.consumer.lag";
   public static final String HTTP_REQUESTS = "osprey.inference.http.requests";
+  public static final String START_TO_FIRST_PREDICTION = "osprey.inference.start.to.first.prediction";
 
   private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
   private static final double[] CONFIDENCE_BUCKETS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
@@ -59,6 +62,7 @@ public final class InferenceMetrics {
   private final MeterRegistry registry;
   private final Map<String, Object> meters = new ConcurrentHashMap<>();
   private final AtomicLong consumerLag = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicBoolean firstPrediction = new java.util.concurrent.atomic.AtomicBoolean();
   private final DistributionSummary batchSize;
   private final Timer preprocess;
   private final Timer postprocess;
@@ -81,6 +85,24 @@ public final class InferenceMetrics {
     for (dev.osprey.core.event.RejectReason reason : dev.osprey.core.event.RejectReason.values()) {
       counter(DEAD_LETTERS, "Samples sent to the dead-letter topic", "reason", reason.code());
     }
+  }
+
+  /**
+   * Records, once, the seconds from the process's start to its first committed prediction (start-up
+   * as a user sees it: JVM, model load, group join, first fetch, first transaction).
+   *
+   * @return the seconds on the first call, NaN on later ones
+   */
+  public double firstPredictionCommitted(long nowMillis, long processStartMillis) {
+    if (!firstPrediction.compareAndSet(false, true)) {
+      return Double.NaN;
+    }
+    double seconds = (nowMillis - processStartMillis) / 1000.0;
+    Gauge.builder(START_TO_FIRST_PREDICTION, () -> seconds)
+        .description("From the process's start to its first committed prediction")
+        .baseUnit("seconds")
+        .register(registry);
+    return seconds;
   }
 
   private Timer stageTimer(String name, String description) {

@@ -226,6 +226,13 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
     deadLetters.addAll(rows.rejected);
     if (!sink.commit(consumed, predictions, deadLetters, source.groupMetadata())) {
       source.rewind(consumed);
+    } else if (!predictions.isEmpty()) {
+      double startup = metrics.firstPredictionCommitted(System.currentTimeMillis(),
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+      if (!Double.isNaN(startup)) {
+        LOG.info("first prediction committed {} s after the process started", String.format(java.util.Locale.ROOT,
+            "%.2f", startup));
+      }
     }
   }
 

@@ -147,6 +147,9 @@ class InferenceServiceIT {
     // the Kafka clients' own metrics are bound too: the producer sent at least every prediction
     assertTrue(sum(scrape, "kafka_producer_record_send_total{") >= SAMPLES, "producer metrics bound");
     assertTrue(scrape.contains("kafka_consumer_fetch_manager_records_consumed_total{"), "consumer metrics bound");
+    // start-up as a user sees it: from the (test) JVM's start, so more than the service's own start
+    double startup = sum(scrape, "osprey_inference_start_to_first_prediction_seconds");
+    assertTrue(startup > 0 && startup < 600, "start to first prediction: " + startup + " s");
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.osprey.core.service.ShutdownOrder;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
@@ -116,7 +117,8 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
               ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500)),
           kafka.idempotentProducer(topics.explanations(), clientId, Map.of()),
           policy, config.sampleBuffer(), config.waitingBuffer(), explainer, versions, store, heatmaps, metrics,
-          this::servingVersion);
+          this::servingVersion, new CpuBudget(config.budget()), ThreadCpu.current(),
+          System::nanoTime);
       loop.startThread("osprey-explain-loop");
       if (config.httpPort() >= 0) {
         http = new ExplainHttpServer(config, this);

@@ -51,8 +51,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * low-confidence rule off, default budget). Each round produces a backlog of {@code N} samples at once and
  * measures samples per second from the first send to the last prediction read (read_committed).
  * The explain service of a round starts (new consumer group, latest offsets, model loaded) before
- * the round's clock starts and is closed after it. Prints per-round figures, then median and min
- * per arm, the drop of the medians against {@code off}, and the median of the per-round drops
+ * the round's clock starts and is closed after it; every arm first sends {@value #PRIME} untimed
+ * samples and (with explain) waits until the service decides on their predictions, so the round
+ * measures a running service, not its start (group join, first explanations on a cold model).
+ * Prints per-round figures, then median and min per arm, the drop of the medians against
+ * {@code off}, and the median of the per-round drops
  * (each arm against the {@code off} run of its own round, which is robust to the slow swings of
  * load on a shared machine).
  *
@@ -61,7 +64,22 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * does for explain.
  */
 public final class ExplainOverheadBenchmark {
+  /** Untimed samples sent before each arm's clock starts. */
+  private static final int PRIME = 2_000;
+
   private ExplainOverheadBenchmark() {}
+
+  /** Waits (at most 60 s) until the explain service has decided on a prediction (its meters): it is consuming. */
+  private static void awaitDecisions(MeterRegistry meters) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (sum(meters, ExplainMetrics.SAMPLED) + sum(meters, ExplainMetrics.SKIPPED) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the explain service decided on no prediction within 60 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -104,6 +122,12 @@ public final class ExplainOverheadBenchmark {
             try {
               if (explain != null) {
                 explain.start();
+              }
+              // steady state, not a cold start: untimed traffic first, until the explain service
+              // (group joined, model warm) has decided on some of it; the same for "off"
+              backlog("prime-" + arm + "-" + r, PRIME, digits, producer, predictions, topics);
+              if (explain != null) {
+                awaitDecisions(meters);
               }
               Map<Long, Long> cpuBefore = threadCpu();
               long processBefore = processCpu();

@@ -113,7 +113,8 @@ public final class ExplainLoop extends ClientThreadWork {
     this.budget = budget;
     this.threadCpu = threadCpu;
     this.wallClock = wallClock;
-    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING));
+    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING),
+        this::decodeHeldSample);
     metrics.joinGauges(this::samplesHeld, this::waiting);
   }
 
@@ -191,11 +192,17 @@ public final class ExplainLoop extends ClientThreadWork {
       }
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.samples().name())) {
-      Sample s = decode(r, () -> codec.decodeSample(r.value()));
-      if (s != null) {
-        for (SampleJoin.Joined<Work> j : join.offerSample(s, r.partition(), r.offset())) {
-          explain(j.sample(), j.work().target());
-        }
+      // held encoded under its key (the sample id) and decoded only if a chosen prediction needs it:
+      // most samples are never explained, and decoding them all was most of following the traffic
+      List<SampleJoin.Joined<Work>> joined;
+      if (r.key() != null && r.value() != null) {
+        joined = join.offerEncoded(r.key(), r.value(), r.partition(), r.offset());
+      } else {
+        Sample s = decode(r, () -> codec.decodeSample(r.value()));
+        joined = s == null ? List.of() : join.offerSample(s, r.partition(), r.offset());
+      }
+      for (SampleJoin.Joined<Work> j : joined) {
+        explain(j.sample(), j.work().target());
       }
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.predictions().name())) {
@@ -328,6 +335,22 @@ public final class ExplainLoop extends ClientThreadWork {
     Request q;
     while ((q = requests.poll()) != null) {
       q.done().completeExceptionally(new IllegalStateException("the explain loop stopped"));
+    }
+  }
+
+  /** Decodes a sample the join held encoded; null (logged, counted as invalid-event) if invalid or not the key's. */
+  private Sample decodeHeldSample(String id, byte[] encoded, int partition, long offset) {
+    String where = topics.samples().name() + "-" + partition + "@" + offset;
+    try {
+      Sample s = codec.decodeSample(encoded);
+      if (!id.equals(s.id())) {
+        throw new InvalidEventException(RejectReason.INVALID_FIELD, "sample id '" + s.id() + "' is not its key '" + id + "'");
+      }
+      return s;
+    } catch (InvalidEventException | RuntimeException e) {
+      LOG.warn("skipping {}: {}", where, e.getMessage());
+      metrics.skipped(SkipReason.INVALID_EVENT);
+      return null;
     }
   }
 

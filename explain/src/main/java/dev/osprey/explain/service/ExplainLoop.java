@@ -298,9 +298,12 @@ public final class ExplainLoop extends ClientThreadWork {
         }
       });
     }
-    store.put(sampleId, new ExplanationStore.Entry(result.explanations(), result.png()));
-    if (heatmaps != null && result.png() != null) {
-      heatmaps.write(sampleId, result.png());
+    store.put(sampleId, new ExplanationStore.Entry(result.explanations(), result.heatmap()));
+    if (heatmaps != null) { // rendered now only for the directory; else when GET .png asks
+      byte[] png = result.png();
+      if (png != null) {
+        heatmaps.write(sampleId, png);
+      }
     }
   }
 
@@ -322,7 +325,7 @@ public final class ExplainLoop extends ClientThreadWork {
           charge(cpu);
         }
         if (r.skipped() == null) {
-          store.put(q.sample().id(), new ExplanationStore.Entry(r.explanations(), r.png()));
+          store.put(q.sample().id(), new ExplanationStore.Entry(r.explanations(), r.heatmap()));
         }
         q.done().complete(r);
       } catch (RuntimeException e) {

@@ -39,7 +39,7 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--low-confidence", description = "Explain every prediction below this confidence (explain.sampling.low.confidence). Default 0.5.")
   Double lowConfidence;
 
-  @Option(names = "--budget-cpu", description = "CPU ceiling on explaining, a share of one core, or off (explain.budget.cpu). Default 0.1.")
+  @Option(names = "--budget-cpu", description = "CPU ceiling on explaining, a share of one core, or off (explain.budget.cpu). Default 0.05.")
   String budgetCpu;
 
   @Option(names = "--heatmaps", description = "Directory for PNG heatmaps (explain.heatmaps.dir). Default: none.")

@@ -46,7 +46,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * test): one embedded broker, the inference service serving the fixture model (int8, ONNX Runtime
  * CPU, defaults), and in alternating rounds nothing else ({@code off}), the explain service with
  * its default configuration ({@code default}: 2 per second of prediction time + every prediction
- * below 0.5 confidence, ig/gradcam/occlusion, within the default CPU budget of 0.1 core), the same
+ * below 0.5 confidence, ig/gradcam/occlusion, within the default CPU budget), the same
  * without the budget ({@code no-budget}), or with the rate alone ({@code rate-only}: the
  * low-confidence rule off, default budget). Each round produces a backlog of {@code N} samples at once and
  * measures samples per second from the first send to the last prediction read (read_committed).

@@ -53,7 +53,7 @@ class ExplainCommandTest {
     assertEquals(0.6, cfg.sampling().lowConfidenceBelow());
     assertEquals(0, cfg.httpPort());
     assertEquals(64, cfg.methodSettings().igSteps());
-    assertEquals(0.1, cfg.budget().cores(), "the default CPU budget");
+    assertEquals(0.05, cfg.budget().cores(), "the default CPU budget");
   }
 
   @Test

@@ -38,9 +38,13 @@ public final class CpuBudget {
       }
     }
 
-    /** 0.1 of a core, averaged over 2 s (docs/explain.md: the default policy's overhead). */
+    /**
+     * 0.05 of a core, averaged over 2 s: with the default sampling policy beside a saturated
+     * inference service on 2 cores the explain threads took 12-14% of the process's CPU
+     * (docs/benchmarks.md §5; at 0.1 of a core, 17-21%).
+     */
     public static Config defaults() {
-      return new Config(0.1, Duration.ofSeconds(2));
+      return new Config(0.05, Duration.ofSeconds(2));
     }
 
     /** No ceiling: every chosen prediction is explained. */

@@ -21,9 +21,9 @@ class ExplainConfigTest {
   }
 
   @Test
-  void theBudgetIsOnByDefaultAtATenthOfACoreOverTwoSeconds() {
+  void theBudgetIsOnByDefaultAtATwentiethOfACoreOverTwoSeconds() {
     CpuBudget.Config b = read(Map.of()).budget();
-    assertEquals(0.1, b.cores());
+    assertEquals(0.05, b.cores());
     assertEquals(Duration.ofSeconds(2), b.window());
     assertTrue(b.enabled());
   }

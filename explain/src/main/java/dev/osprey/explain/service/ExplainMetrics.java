@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  *   <li>{@code osprey_explain_skipped_total{reason}}: not explained, by reason;
  *   <li>{@code osprey_explain_lag_seconds}: prediction timestamp to explanation written (histogram);
  *   <li>{@code osprey_explain_cpu_seconds_total}: CPU time the worker thread spent explaining (what the
- *       CPU budget is charged);
+ *       CPU budget is charged); {@code osprey_explain_budget_cores}: the budget (0: none);
  *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting_predictions}: the join's buffers.
  * </ul>
  *
@@ -41,6 +41,7 @@ public final class ExplainMetrics {
   public static final String SKIPPED = "osprey.explain.skipped";
   public static final String LAG = "osprey.explain.lag";
   public static final String CPU = "osprey.explain.cpu";
+  public static final String BUDGET = "osprey.explain.budget";
   public static final String JOIN_SAMPLES = "osprey.explain.join.samples";
   public static final String JOIN_WAITING = "osprey.explain.join.waiting";
 
@@ -106,6 +107,12 @@ public final class ExplainMetrics {
           .tag("method", method.wireName())
           .register(registry), DistributionSummary.class).record(Math.abs(residual));
     }
+  }
+
+  /** A gauge of the CPU budget, in cores (0: no budget). */
+  public void budget(double cores) {
+    Gauge.builder(BUDGET, () -> cores).description("CPU budget for explaining, a share of one core (0: none)")
+        .baseUnit("cores").register(registry);
   }
 
   /** CPU nanoseconds spent explaining one sample (or serving one request). */

@@ -107,6 +107,7 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
           config.startTimeout(), clock);
       serving.start(config.startTimeout());
       policy = new SamplingPolicy(config.sampling(), config.modelName());
+      metrics.budget(config.budget().cores());
       VersionCache versions = new VersionCache(config.versionCache(), this::openVersion);
       SampleExplainer explainer =
           new SampleExplainer(config.modelName(), config.methods(), config.topFeatures(), versions, metrics, clock);

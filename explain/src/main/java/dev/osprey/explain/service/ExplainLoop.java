@@ -265,6 +265,7 @@ public final class ExplainLoop extends ClientThreadWork {
   private void explain(Sample sample, SampleExplainer.Target target) {
     if (!budget.admits(target.trigger(), wallClock.getAsLong())) {
       metrics.skipped(SkipReason.BUDGET);
+      policy.notExplained(target.sampleId()); // its wrong outcome, if one comes, may still be explained
       return;
     }
     long cpu = threadCpu.getAsLong();

@@ -39,6 +39,9 @@ public final class ExplainCommand implements Callable<Integer> {
   @Option(names = "--low-confidence", description = "Explain every prediction below this confidence (explain.sampling.low.confidence). Default 0.5.")
   Double lowConfidence;
 
+  @Option(names = "--budget-cpu", description = "CPU ceiling on explaining, a share of one core, or off (explain.budget.cpu). Default 0.05.")
+  String budgetCpu;
+
   @Option(names = "--heatmaps", description = "Directory for PNG heatmaps (explain.heatmaps.dir). Default: none.")
   String heatmaps;
 
@@ -52,6 +55,7 @@ public final class ExplainCommand implements Callable<Integer> {
         .set(ExplainConfig.KEY_METHODS, methods)
         .set(ExplainConfig.KEY_RATE, rate)
         .set(ExplainConfig.KEY_LOW_CONFIDENCE, lowConfidence)
+        .set(ExplainConfig.KEY_BUDGET_CPU, budgetCpu)
         .set(ExplainConfig.KEY_HEATMAP_DIR, heatmaps)
         .set(ExplainConfig.KEY_HTTP_PORT, httpPort)
         .config();

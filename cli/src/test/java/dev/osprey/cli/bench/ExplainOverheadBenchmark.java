@@ -8,6 +8,7 @@ import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.PublishedDigits;
 import dev.osprey.explain.TrainedDigits;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.explain.service.DigitTraffic;
 import dev.osprey.explain.service.ExplainConfig;
@@ -45,12 +46,16 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * test): one embedded broker, the inference service serving the fixture model (int8, ONNX Runtime
  * CPU, defaults), and in alternating rounds nothing else ({@code off}), the explain service with
  * its default configuration ({@code default}: 2 per second of prediction time + every prediction
- * below 0.5 confidence, ig/gradcam/occlusion) or with the rate alone ({@code rate-only}: the
- * low-confidence rule off). Each round produces a backlog of {@code N} samples at once and
+ * below 0.5 confidence, ig/gradcam/occlusion, within the default CPU budget), the same
+ * without the budget ({@code no-budget}), or with the rate alone ({@code rate-only}: the
+ * low-confidence rule off, default budget). Each round produces a backlog of {@code N} samples at once and
  * measures samples per second from the first send to the last prediction read (read_committed).
  * The explain service of a round starts (new consumer group, latest offsets, model loaded) before
- * the round's clock starts and is closed after it. Prints per-round figures, then median and min
- * per arm, the drop of the medians against {@code off}, and the median of the per-round drops
+ * the round's clock starts and is closed after it; every arm first sends {@value #PRIME} untimed
+ * samples and (with explain) waits until the service decides on their predictions, so the round
+ * measures a running service, not its start (group join, first explanations on a cold model).
+ * Prints per-round figures, then median and min per arm, the drop of the medians against
+ * {@code off}, and the median of the per-round drops
  * (each arm against the {@code off} run of its own round, which is robust to the slow swings of
  * load on a shared machine).
  *
@@ -59,7 +64,22 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * does for explain.
  */
 public final class ExplainOverheadBenchmark {
+  /** Untimed samples sent before each arm's clock starts. */
+  private static final int PRIME = 2_000;
+
   private ExplainOverheadBenchmark() {}
+
+  /** Waits (at most 60 s) until the explain service has decided on a prediction (its meters): it is consuming. */
+  private static void awaitDecisions(MeterRegistry meters) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (sum(meters, ExplainMetrics.SAMPLED) + sum(meters, ExplainMetrics.SKIPPED) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the explain service decided on no prediction within 60 s");
+      }
+      Thread.sleep(50);
+    }
+  }
+
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
@@ -79,11 +99,11 @@ public final class ExplainOverheadBenchmark {
       DigitTraffic.activate(kafka, topics, version);
       List<Sample> digits = digits();
       Map<String, List<Double>> perArm = new LinkedHashMap<>();
-      List<String> arms = List.of("off", "default", "rate-only");
+      List<String> arms = List.of("off", "default", "no-budget", "rate-only");
       arms.forEach(a -> perArm.put(a, new ArrayList<>()));
       Map<String, List<Double>> explainShare = new LinkedHashMap<>();
       arms.forEach(a -> explainShare.put(a, new ArrayList<>()));
-      StringBuilder out = new StringBuilder("| round | explain | samples/s | explain chosen / explanations during the round "
+      StringBuilder out = new StringBuilder("| round | explain | samples/s | explain chosen / explanations / skipped for the budget during the round "
           + "| process CPU s | explain threads' CPU s (share) |\n|---|---|---|---|---|---|\n");
       try (InferenceService inference = new InferenceService(
               InferenceConfig.of(PublishedDigits.NAME).withHttp("127.0.0.1", -1, null), topics, new SimpleMeterRegistry(),
@@ -103,6 +123,12 @@ public final class ExplainOverheadBenchmark {
               if (explain != null) {
                 explain.start();
               }
+              // steady state, not a cold start: untimed traffic first, until the explain service
+              // (group joined, model warm) has decided on some of it; the same for "off"
+              backlog("prime-" + arm + "-" + r, PRIME, digits, producer, predictions, topics);
+              if (explain != null) {
+                awaitDecisions(meters);
+              }
               Map<Long, Long> cpuBefore = threadCpu();
               long processBefore = processCpu();
               double rate = backlog(arm + "-" + r, n, digits, producer, predictions, topics);
@@ -111,8 +137,8 @@ public final class ExplainOverheadBenchmark {
               perArm.get(arm).add(rate);
               explainShare.get(arm).add(explainCpu / process);
               String row = String.format(Locale.ROOT, "| %d | %s | %.0f | %s | %.1f | %.1f (%.0f%%) |", r + 1, arm, rate,
-                  explain == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", sum(meters, ExplainMetrics.SAMPLED),
-                      sum(meters, ExplainMetrics.EXPLANATIONS)), process, explainCpu, 100 * explainCpu / process);
+                  explain == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f / %.0f", sum(meters, ExplainMetrics.SAMPLED),
+                      sum(meters, ExplainMetrics.EXPLANATIONS), budgetSkipped(meters)), process, explainCpu, 100 * explainCpu / process);
               System.err.println(row);
               out.append(row).append('\n');
             } finally {
@@ -138,8 +164,9 @@ public final class ExplainOverheadBenchmark {
             arm.equals("off") ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * median(paired))));
       }
       out.append(String.format(Locale.ROOT, "%nShare of the process's CPU used by explain threads during a round "
-          + "(median): default %.1f%%, rate-only %.1f%% (at saturation on dedicated cores, the throughput lost is about "
-          + "this share)%n", 100 * median(explainShare.get("default")), 100 * median(explainShare.get("rate-only"))));
+          + "(median): default %.1f%%, no-budget %.1f%%, rate-only %.1f%% (at saturation on dedicated cores, the throughput "
+          + "lost is about this share)%n", 100 * median(explainShare.get("default")),
+          100 * median(explainShare.get("no-budget")), 100 * median(explainShare.get("rate-only"))));
       out.append(String.format(Locale.ROOT, "%n%d rounds of %d samples; load average before %.2f, after %.2f; %d cores%n",
           rounds, n, loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
           Runtime.getRuntime().availableProcessors()));
@@ -151,7 +178,10 @@ public final class ExplainOverheadBenchmark {
     }
   }
 
-  /** The service's defaults, or the rate alone; a fresh group per round so no round inherits another's backlog. */
+  /**
+   * The service's defaults, without the budget, or the rate alone; a fresh group per round so no
+   * round inherits another's backlog.
+   */
   private static ExplainConfig config(String arm, int round) {
     ExplainConfig d = ExplainConfig.of(PublishedDigits.NAME).withHttp("127.0.0.1", -1).withOffsetReset("latest");
     SamplingPolicy.Config s = d.sampling();
@@ -159,8 +189,9 @@ public final class ExplainOverheadBenchmark {
       s = new SamplingPolicy.Config(s.ratePerSecond(), s.burst(), 0, s.explainWrong(), s.explainDuringDrift(),
           s.rememberExplained());
     }
+    CpuBudget.Config budget = arm.equals("no-budget") ? CpuBudget.Config.off() : d.budget();
     return new ExplainConfig(d.modelName(), "explain-overhead-" + arm + "-" + round, d.instanceId(), d.topicPrefix(),
-        d.autoOffsetReset(), d.methods(), s, d.methodSettings(), d.topFeatures(), d.sampleBuffer(), d.waitingBuffer(),
+        d.autoOffsetReset(), d.methods(), s, budget, d.methodSettings(), d.topFeatures(), d.sampleBuffer(), d.waitingBuffer(),
         d.versionCache(), d.heatmapDir(), d.heatmapKeep(), d.storedExplanations(), d.httpHost(), d.httpPort(),
         d.maxRequestBytes(), d.requestTimeout(), d.startTimeout());
   }
@@ -248,6 +279,11 @@ public final class ExplainOverheadBenchmark {
 
   private static long processCpu() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static double budgetSkipped(MeterRegistry meters) {
+    Counter c = meters.find(ExplainMetrics.SKIPPED).tag("reason", "budget").counter();
+    return c == null ? 0 : c.count();
   }
 
   private static double sum(MeterRegistry meters, String name) {

@@ -1,6 +1,7 @@
 package dev.osprey.cli.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.cli.OspreyCommand;
@@ -52,6 +53,17 @@ class ExplainCommandTest {
     assertEquals(0.6, cfg.sampling().lowConfidenceBelow());
     assertEquals(0, cfg.httpPort());
     assertEquals(64, cfg.methodSettings().igSteps());
+    assertEquals(0.05, cfg.budget().cores(), "the default CPU budget");
+  }
+
+  @Test
+  void theBudgetFlagSetsOrSwitchesOffTheCpuCeiling() {
+    ExplainCommand c = new ExplainCommand();
+    new CommandLine(c).parseArgs("--model", "digits", "--budget-cpu", "0.25");
+    assertEquals(0.25, ExplainConfig.from(c.config().source()).budget().cores());
+    ExplainCommand off = new ExplainCommand();
+    new CommandLine(off).parseArgs("--model", "digits", "--budget-cpu", "off");
+    assertFalse(ExplainConfig.from(off.config().source()).budget().enabled());
   }
 
   @Test

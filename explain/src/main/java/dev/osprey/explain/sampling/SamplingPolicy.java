@@ -149,6 +149,14 @@ public final class SamplingPolicy {
     return count(d);
   }
 
+  /**
+   * Forgets that a chosen sample was explained because it was not after all (the CPU budget skipped
+   * it): a wrong outcome of it is then still explained, not skipped as already explained.
+   */
+  public void notExplained(String sampleId) {
+    explained.remove(sampleId);
+  }
+
   /** Tracks the alarm state of each detector of the explained model. */
   public void onDrift(DriftReport r) {
     if (!modelName.equals(r.modelName())) {

@@ -19,7 +19,9 @@ public enum SkipReason {
   /** The record could not be decoded, or the sample does not fit the model (logged). */
   INVALID_EVENT("invalid-event"),
   /** An explainer failed on this sample (logged). */
-  FAILED("failed");
+  FAILED("failed"),
+  /** Chosen, but the explain CPU budget was spent ({@link CpuBudget}). */
+  BUDGET("budget");
 
   private final String wireName;
 

@@ -2,6 +2,7 @@ package dev.osprey.explain.service;
 
 import dev.osprey.core.config.ConfigSource;
 import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Locale;
  * @param autoOffsetReset where a new group starts reading: {@code latest} (only new traffic) or {@code earliest}
  * @param methods what every sampled prediction is explained with (non-empty)
  * @param sampling the sampling policy
+ * @param budget the ceiling on the CPU spent explaining ({@link CpuBudget.Config#off()} for none)
  * @param methodSettings the methods' parameters
  * @param topFeatures top features per explanation, >= 0
  * @param sampleBuffer samples kept for the join, >= 1
@@ -44,6 +46,7 @@ public record ExplainConfig(
     String autoOffsetReset,
     List<Method> methods,
     SamplingPolicy.Config sampling,
+    CpuBudget.Config budget,
     MethodSettings methodSettings,
     int topFeatures,
     int sampleBuffer,
@@ -81,8 +84,8 @@ public record ExplainConfig(
       throw new IllegalArgumentException("methods must name at least one method, got " + methods);
     }
     methods = List.copyOf(methods);
-    if (sampling == null || methodSettings == null) {
-      throw new IllegalArgumentException("sampling and methodSettings must be set");
+    if (sampling == null || budget == null || methodSettings == null) {
+      throw new IllegalArgumentException("sampling, budget and methodSettings must be set");
     }
     requireAtLeast("topFeatures", topFeatures, 0);
     requireAtLeast("sampleBuffer", sampleBuffer, 1);
@@ -104,7 +107,7 @@ public record ExplainConfig(
   /** Defaults for everything but the model name (see the keys below for the values). */
   public static ExplainConfig of(String modelName) {
     return new ExplainConfig(modelName, DEFAULT_GROUP_ID, "0", "", "latest", DEFAULT_METHODS,
-        SamplingPolicy.Config.defaults(), MethodSettings.defaults(), 10, 10_000, 1_000, 3, null, 500, 1_000,
+        SamplingPolicy.Config.defaults(), CpuBudget.Config.defaults(), MethodSettings.defaults(), 10, 10_000, 1_000, 3, null, 500, 1_000,
         "127.0.0.1", DEFAULT_HTTP_PORT, 1 << 20, Duration.ofSeconds(30), Duration.ofSeconds(60));
   }
 
@@ -119,6 +122,8 @@ public record ExplainConfig(
   public static final String KEY_WRONG = "explain.sampling.wrong";
   public static final String KEY_DRIFT = "explain.sampling.drift";
   public static final String KEY_REMEMBER = "explain.sampling.remember";
+  public static final String KEY_BUDGET_CPU = "explain.budget.cpu";
+  public static final String KEY_BUDGET_WINDOW = "explain.budget.window";
   public static final String KEY_TOP_FEATURES = "explain.top.features";
   public static final String KEY_SAMPLE_BUFFER = "explain.join.samples";
   public static final String KEY_WAITING_BUFFER = "explain.join.waiting";
@@ -156,6 +161,8 @@ public record ExplainConfig(
         source.get(KEY_OFFSET_RESET, d.autoOffsetReset()).trim().toLowerCase(Locale.ROOT),
         source.get(KEY_METHODS).map(ExplainConfig::parseMethods).orElse(d.methods()),
         sampling,
+        new CpuBudget.Config(parseBudget(source, KEY_BUDGET_CPU, d.budget().cores()),
+            source.getDuration(KEY_BUDGET_WINDOW, d.budget().window())),
         MethodSettings.from(source),
         source.getInt(KEY_TOP_FEATURES, d.topFeatures()),
         source.getInt(KEY_SAMPLE_BUFFER, d.sampleBuffer()),
@@ -193,33 +200,52 @@ public record ExplainConfig(
   }
 
   public ExplainConfig withSampling(SamplingPolicy.Config s) {
-    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, s, methodSettings,
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, s, budget, methodSettings,
         topFeatures, sampleBuffer, waitingBuffer, versionCache, heatmapDir, heatmapKeep, storedExplanations, httpHost,
         httpPort, maxRequestBytes, requestTimeout, startTimeout);
   }
 
+  public ExplainConfig withBudget(CpuBudget.Config b) {
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, sampling, b,
+        methodSettings, topFeatures, sampleBuffer, waitingBuffer, versionCache, heatmapDir, heatmapKeep,
+        storedExplanations, httpHost, httpPort, maxRequestBytes, requestTimeout, startTimeout);
+  }
+
   public ExplainConfig withMethods(List<Method> m) {
-    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, m, sampling, methodSettings,
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, m, sampling, budget, methodSettings,
         topFeatures, sampleBuffer, waitingBuffer, versionCache, heatmapDir, heatmapKeep, storedExplanations, httpHost,
         httpPort, maxRequestBytes, requestTimeout, startTimeout);
   }
 
   public ExplainConfig withHeatmaps(Path dir, int keep) {
-    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, sampling,
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, sampling, budget,
         methodSettings, topFeatures, sampleBuffer, waitingBuffer, versionCache, dir, keep, storedExplanations, httpHost,
         httpPort, maxRequestBytes, requestTimeout, startTimeout);
   }
 
   public ExplainConfig withHttp(String host, int port) {
-    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, sampling,
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, autoOffsetReset, methods, sampling, budget,
         methodSettings, topFeatures, sampleBuffer, waitingBuffer, versionCache, heatmapDir, heatmapKeep,
         storedExplanations, host, port, maxRequestBytes, requestTimeout, startTimeout);
   }
 
   public ExplainConfig withOffsetReset(String reset) {
-    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, reset, methods, sampling, methodSettings,
+    return new ExplainConfig(modelName, groupId, instanceId, topicPrefix, reset, methods, sampling, budget, methodSettings,
         topFeatures, sampleBuffer, waitingBuffer, versionCache, heatmapDir, heatmapKeep, storedExplanations, httpHost,
         httpPort, maxRequestBytes, requestTimeout, startTimeout);
+  }
+
+  /** {@code explain.budget.cpu}: a share of one core, or {@code off} (also {@code 0}) for no budget. */
+  private static double parseBudget(ConfigSource source, String key, double fallback) {
+    String v = source.get(key).orElse(null);
+    if (v != null && v.trim().equalsIgnoreCase("off")) {
+      return 0;
+    }
+    double cores = parseDouble(source, key, fallback);
+    if (!(cores >= 0) || Double.isInfinite(cores)) {
+      throw new IllegalArgumentException("config '" + key + "' must be a share of one core >= 0, or off, got '" + v + "'");
+    }
+    return cores;
   }
 
   private static double parseDouble(ConfigSource source, String key, double fallback) {

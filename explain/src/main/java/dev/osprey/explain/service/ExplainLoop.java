@@ -11,6 +11,7 @@ import dev.osprey.core.event.Sample;
 import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.explain.sampling.SkipReason;
 import dev.osprey.explain.sampling.Trigger;
@@ -22,6 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -48,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Explaining is slower than predicting, which is why the policy bounds the rate; if the chosen
  * rate still exceeds what the machine explains, the consumer falls behind (Kafka is the buffer, no
- * memory grows) and {@code osprey_explain_lag_seconds} shows it.
+ * memory grows) and {@code osprey_explain_lag_seconds} shows it. The {@link CpuBudget} bounds the
+ * CPU this thread spends explaining (each explanation is charged this thread's CPU time); a chosen
+ * prediction it does not admit is skipped ({@link SkipReason#BUDGET}).
  */
 public final class ExplainLoop extends ClientThreadWork {
   // the first failed write of an explanation, set on the producer's I/O thread
@@ -74,6 +78,9 @@ public final class ExplainLoop extends ClientThreadWork {
   private final HeatmapStore heatmaps;
   private final ExplainMetrics metrics;
   private final IntSupplier servingVersion;
+  private final CpuBudget budget;
+  private final LongSupplier threadCpu;
+  private final LongSupplier wallClock;
   private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
   private int lastServing;
   private volatile int samplesHeld;
@@ -84,10 +91,14 @@ public final class ExplainLoop extends ClientThreadWork {
    * @param producer of explanations; closed by the loop
    * @param heatmaps where PNGs go, or null
    * @param servingVersion the version the model follower serves now (0 when none): opened ahead of its predictions
+   * @param budget the CPU ceiling on explaining (owned by this loop's thread)
+   * @param threadCpu the calling thread's CPU time in nanoseconds (e.g. {@link ThreadCpu#current()})
+   * @param wallClock a monotonic clock in nanoseconds (e.g. {@code System::nanoTime}): the budget's refill
    */
   public ExplainLoop(Topics topics, Consumer<String, byte[]> consumer, Producer<String, Explanation> producer,
       SamplingPolicy policy, int sampleBuffer, int waitingBuffer, SampleExplainer explainer, VersionCache versions,
-      ExplanationStore store, HeatmapStore heatmaps, ExplainMetrics metrics, IntSupplier servingVersion) {
+      ExplanationStore store, HeatmapStore heatmaps, ExplainMetrics metrics, IntSupplier servingVersion,
+      CpuBudget budget, LongSupplier threadCpu, LongSupplier wallClock) {
     super(LOG);
     this.topics = topics;
     this.consumer = consumer;
@@ -99,7 +110,11 @@ public final class ExplainLoop extends ClientThreadWork {
     this.heatmaps = heatmaps;
     this.metrics = metrics;
     this.servingVersion = servingVersion;
-    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING));
+    this.budget = budget;
+    this.threadCpu = threadCpu;
+    this.wallClock = wallClock;
+    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING),
+        this::decodeHeldSample);
     metrics.joinGauges(this::samplesHeld, this::waiting);
   }
 
@@ -177,11 +192,17 @@ public final class ExplainLoop extends ClientThreadWork {
       }
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.samples().name())) {
-      Sample s = decode(r, () -> codec.decodeSample(r.value()));
-      if (s != null) {
-        for (SampleJoin.Joined<Work> j : join.offerSample(s, r.partition(), r.offset())) {
-          explain(j.sample(), j.work().target());
-        }
+      // held encoded under its key (the sample id) and decoded only if a chosen prediction needs it:
+      // most samples are never explained, and decoding them all was most of following the traffic
+      List<SampleJoin.Joined<Work>> joined;
+      if (r.key() != null && r.value() != null) {
+        joined = join.offerEncoded(r.key(), r.value(), r.partition(), r.offset());
+      } else {
+        Sample s = decode(r, () -> codec.decodeSample(r.value()));
+        joined = s == null ? List.of() : join.offerSample(s, r.partition(), r.offset());
+      }
+      for (SampleJoin.Joined<Work> j : joined) {
+        explain(j.sample(), j.work().target());
       }
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.predictions().name())) {
@@ -242,14 +263,31 @@ public final class ExplainLoop extends ClientThreadWork {
   }
 
   private void explain(Sample sample, SampleExplainer.Target target) {
-    SampleExplainer.Result result = explainer.explain(sample, target);
-    if (result.skipped() != null) {
-      metrics.skipped(result.skipped());
+    if (!budget.admits(target.trigger(), wallClock.getAsLong())) {
+      metrics.skipped(SkipReason.BUDGET);
+      policy.notExplained(target.sampleId()); // its wrong outcome, if one comes, may still be explained
       return;
     }
-    publish(sample.id(), result);
-    long now = System.currentTimeMillis();
-    metrics.lag(target.predictionTimestamp(), now);
+    long cpu = threadCpu.getAsLong();
+    try {
+      SampleExplainer.Result result = explainer.explain(sample, target);
+      if (result.skipped() != null) {
+        metrics.skipped(result.skipped());
+        return;
+      }
+      publish(sample.id(), result);
+      long now = System.currentTimeMillis();
+      metrics.lag(target.predictionTimestamp(), now);
+    } finally {
+      charge(cpu);
+    }
+  }
+
+  /** Charges the CPU this thread spent since {@code cpuBefore} to the budget and the CPU meter. */
+  private void charge(long cpuBefore) {
+    long spent = threadCpu.getAsLong() - cpuBefore;
+    budget.charge(spent, wallClock.getAsLong());
+    metrics.cpu(spent);
   }
 
   private void publish(String sampleId, SampleExplainer.Result result) {
@@ -261,9 +299,12 @@ public final class ExplainLoop extends ClientThreadWork {
         }
       });
     }
-    store.put(sampleId, new ExplanationStore.Entry(result.explanations(), result.png()));
-    if (heatmaps != null && result.png() != null) {
-      heatmaps.write(sampleId, result.png());
+    store.put(sampleId, new ExplanationStore.Entry(result.explanations(), result.heatmap()));
+    if (heatmaps != null) { // rendered now only for the directory; else when GET .png asks
+      byte[] png = result.png();
+      if (png != null) {
+        heatmaps.write(sampleId, png);
+      }
     }
   }
 
@@ -276,10 +317,16 @@ public final class ExplainLoop extends ClientThreadWork {
           q.done().complete(SampleExplainer.Result.skip(SkipReason.VERSION_UNAVAILABLE));
           continue;
         }
-        SampleExplainer.Result r = explainer.explain(q.sample(),
-            new SampleExplainer.Target(q.sample().id(), version, -1, Trigger.REQUEST, q.sample().timestamp()), q.methods());
+        long cpu = threadCpu.getAsLong();
+        SampleExplainer.Result r;
+        try {
+          r = explainer.explain(q.sample(),
+              new SampleExplainer.Target(q.sample().id(), version, -1, Trigger.REQUEST, q.sample().timestamp()), q.methods());
+        } finally {
+          charge(cpu);
+        }
         if (r.skipped() == null) {
-          store.put(q.sample().id(), new ExplanationStore.Entry(r.explanations(), r.png()));
+          store.put(q.sample().id(), new ExplanationStore.Entry(r.explanations(), r.heatmap()));
         }
         q.done().complete(r);
       } catch (RuntimeException e) {
@@ -292,6 +339,22 @@ public final class ExplainLoop extends ClientThreadWork {
     Request q;
     while ((q = requests.poll()) != null) {
       q.done().completeExceptionally(new IllegalStateException("the explain loop stopped"));
+    }
+  }
+
+  /** Decodes a sample the join held encoded; null (logged, counted as invalid-event) if invalid or not the key's. */
+  private Sample decodeHeldSample(String id, byte[] encoded, int partition, long offset) {
+    String where = topics.samples().name() + "-" + partition + "@" + offset;
+    try {
+      Sample s = codec.decodeSample(encoded);
+      if (!id.equals(s.id())) {
+        throw new InvalidEventException(RejectReason.INVALID_FIELD, "sample id '" + s.id() + "' is not its key '" + id + "'");
+      }
+      return s;
+    } catch (InvalidEventException | RuntimeException e) {
+      LOG.warn("skipping {}: {}", where, e.getMessage());
+      metrics.skipped(SkipReason.INVALID_EVENT);
+      return null;
     }
   }
 

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  *   <li>{@code osprey_explain_sampled_total{reason}}: predictions (and outcomes) chosen, by trigger;
  *   <li>{@code osprey_explain_skipped_total{reason}}: not explained, by reason;
  *   <li>{@code osprey_explain_lag_seconds}: prediction timestamp to explanation written (histogram);
+ *   <li>{@code osprey_explain_cpu_seconds_total}: CPU time the worker thread spent explaining (what the
+ *       CPU budget is charged); {@code osprey_explain_budget_cores}: the budget (0: none);
  *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting_predictions}: the join's buffers.
  * </ul>
  *
@@ -38,12 +40,15 @@ public final class ExplainMetrics {
   public static final String SAMPLED = "osprey.explain.sampled";
   public static final String SKIPPED = "osprey.explain.skipped";
   public static final String LAG = "osprey.explain.lag";
+  public static final String CPU = "osprey.explain.cpu";
+  public static final String BUDGET = "osprey.explain.budget";
   public static final String JOIN_SAMPLES = "osprey.explain.join.samples";
   public static final String JOIN_WAITING = "osprey.explain.join.waiting";
 
   private final MeterRegistry registry;
   private final Map<String, Object> meters = new ConcurrentHashMap<>();
   private final Timer lag;
+  private final Counter cpu;
 
   public ExplainMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -53,6 +58,8 @@ public final class ExplainMetrics {
         .minimumExpectedValue(Duration.ofMillis(10))
         .maximumExpectedValue(Duration.ofMinutes(10))
         .register(registry);
+    this.cpu = Counter.builder(CPU).description("CPU time the explain worker spent explaining (charged to the budget)")
+        .baseUnit("seconds").register(registry);
     // every reason and trigger from the start, so rate() sees the first increment
     for (Trigger t : Trigger.values()) {
       sampledCounter(t);
@@ -99,6 +106,19 @@ public final class ExplainMetrics {
           .description("|sum(attributions) - (f(x) - f(x'))| of methods with completeness")
           .tag("method", method.wireName())
           .register(registry), DistributionSummary.class).record(Math.abs(residual));
+    }
+  }
+
+  /** A gauge of the CPU budget, in cores (0: no budget). */
+  public void budget(double cores) {
+    Gauge.builder(BUDGET, () -> cores).description("CPU budget for explaining, a share of one core (0: none)")
+        .baseUnit("cores").register(registry);
+  }
+
+  /** CPU nanoseconds spent explaining one sample (or serving one request). */
+  public void cpu(long nanos) {
+    if (nanos > 0) {
+      cpu.increment(nanos / 1e9);
     }
   }
 

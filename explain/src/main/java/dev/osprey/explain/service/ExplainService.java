@@ -9,6 +9,7 @@ import dev.osprey.core.service.ShutdownOrder;
 import dev.osprey.core.topic.Topic;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
@@ -106,6 +107,7 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
           config.startTimeout(), clock);
       serving.start(config.startTimeout());
       policy = new SamplingPolicy(config.sampling(), config.modelName());
+      metrics.budget(config.budget().cores());
       VersionCache versions = new VersionCache(config.versionCache(), this::openVersion);
       SampleExplainer explainer =
           new SampleExplainer(config.modelName(), config.methods(), config.topFeatures(), versions, metrics, clock);
@@ -116,7 +118,8 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
               ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500)),
           kafka.idempotentProducer(topics.explanations(), clientId, Map.of()),
           policy, config.sampleBuffer(), config.waitingBuffer(), explainer, versions, store, heatmaps, metrics,
-          this::servingVersion);
+          this::servingVersion, new CpuBudget(config.budget()), ThreadCpu.current(),
+          System::nanoTime);
       loop.startThread("osprey-explain-loop");
       if (config.httpPort() >= 0) {
         http = new ExplainHttpServer(config, this);

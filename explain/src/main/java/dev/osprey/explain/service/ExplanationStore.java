@@ -4,6 +4,7 @@ import dev.osprey.core.event.Explanation;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The last {@code capacity} explained samples, by id, for {@code GET /v1/explanations/{id}}: their
@@ -11,8 +12,13 @@ import java.util.Map;
  * Thread-safe.
  */
 public final class ExplanationStore {
-  /** One sample's explanations and heatmap. */
-  public record Entry(List<Explanation> explanations, byte[] png) {}
+  /** One sample's explanations and heatmap (rendered when first asked for). */
+  public record Entry(List<Explanation> explanations, Supplier<byte[]> heatmap) {
+    /** The PNG, or null if it could not be rendered. */
+    public byte[] png() {
+      return heatmap.get();
+    }
+  }
 
   private final LinkedHashMap<String, Entry> entries;
 

@@ -4,6 +4,7 @@ import dev.osprey.core.event.Explanation;
 import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Sample;
 import dev.osprey.explain.AttributionMap;
+import dev.osprey.explain.ImageShape;
 import dev.osprey.explain.Method;
 import dev.osprey.explain.render.HeatmapRenderer;
 import dev.osprey.explain.sampling.SkipReason;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Explains one sample with the exact model version that predicted it: opens (or reuses) the
  * version, normalizes the sample as the model expects, runs the methods, turns each map into an
- * {@link Explanation}, renders the heatmap PNG (input + one overlay per method), and records the
- * metrics. No Kafka here: the stream loop and the HTTP handler both call it, from one thread.
+ * {@link Explanation}, prepares the heatmap PNG (input + one overlay per method, rendered when first
+ * asked for), and records the metrics. No Kafka here: the stream loop and the HTTP handler both call it, from one thread.
  */
 public final class SampleExplainer {
   private static final Logger LOG = LoggerFactory.getLogger(SampleExplainer.class);
@@ -37,10 +38,18 @@ public final class SampleExplainer {
    */
   public record Target(String sampleId, int version, int label, Trigger trigger, long predictionTimestamp) {}
 
-  /** The explanations (one per method that ran) and the heatmap, or why there are none. */
-  public record Result(List<Explanation> explanations, byte[] png, SkipReason skipped) {
+  /**
+   * The explanations (one per method that ran) and the heatmap (rendered when first asked for), or
+   * why there are none.
+   */
+  public record Result(List<Explanation> explanations, Heatmap heatmap, SkipReason skipped) {
     static Result skip(SkipReason r) {
-      return new Result(List.of(), null, r);
+      return new Result(List.of(), Heatmap.of(null), r);
+    }
+
+    /** The heatmap PNG, rendered now if it was not yet; null if it could not be rendered. */
+    public byte[] png() {
+      return heatmap.get();
     }
   }
 
@@ -100,23 +109,27 @@ public final class SampleExplainer {
       metrics.explained(m.method(), target.trigger(), m.timingsMillis().getOrDefault("total", 0.0),
           m.completenessResidual());
     }
-    byte[] png = render(x, runtime, sample.id(), target, label, maps);
+    Heatmap png = heatmap(x, runtime, sample.id(), target, label, maps);
     LOG.debug("explained {} ({}, v{}) with {} in {} ms", sample.id(), target.trigger(), target.version(),
         maps.size(), (System.nanoTime() - start) / 1_000_000);
     return new Result(events, png, null);
   }
 
-  private byte[] render(float[] x, VersionRuntime runtime, String id, Target target, int label,
+  /** The heatmap of these maps, rendered when first asked for (it holds the input and the maps until then). */
+  private Heatmap heatmap(float[] x, VersionRuntime runtime, String id, Target target, int label,
       List<AttributionMap> maps) {
     String title = String.format(Locale.ROOT, "%s v%d: %s (%s)", modelName, target.version(), runtime.manifest().labels().get(label),
         target.trigger());
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(renderer.render(x, runtime.shape(), title, maps), "png", out);
-      return out.toByteArray();
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("cannot render the heatmap of {}: {}", id, e.toString());
-      return null;
-    }
+    ImageShape shape = runtime.shape();
+    return new Heatmap(() -> {
+      try {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(renderer.render(x, shape, title, maps), "png", out);
+        return out.toByteArray();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("cannot render the heatmap of {}: {}", id, e.toString());
+        return null;
+      }
+    });
   }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +26,11 @@ import java.util.function.Consumer;
  * What is held lives in memory only: {@link #oldestHeldOffsets()} and {@link #waitingWork()} tell the
  * consumer how far it may commit so that a restart reads all of it again.
  *
+ * <p>Most samples are never explained, so a sample may be held <em>encoded</em>
+ * ({@link #offerEncoded}, keyed by the record key, which is the sample id) and decoded only when
+ * work joins it; one that does not decode (or whose id is not its key) is dropped then, and its
+ * work keeps waiting as if it had never come.
+ *
  * <p>Not thread-safe (the consumer thread owns it).
  *
  * @param <W> the work waiting for a sample (a prediction and its trigger)
@@ -33,13 +39,37 @@ public final class SampleJoin<W> {
   /** A piece of work with its sample. */
   public record Joined<W>(Sample sample, W work) {}
 
-  /** A sample held, with where it was read (partition -1: not tracked). */
-  private record Held(Sample sample, int partition, long offset) {}
+  /**
+   * Decodes a sample held encoded; returns null (after logging and counting it) if the bytes are not
+   * a valid sample with this id.
+   */
+  @FunctionalInterface
+  public interface SampleDecoder {
+    Sample decode(String id, byte[] encoded, int partition, long offset);
+  }
+
+  /** A sample held, decoded or not yet, with where it was read (partition -1: not tracked). */
+  private static final class Held {
+    private Sample sample;
+    private byte[] encoded;
+    private final int partition;
+    private final long offset;
+
+    Held(Sample sample, byte[] encoded, int partition, long offset) {
+      this.sample = sample;
+      this.encoded = encoded;
+      this.partition = partition;
+      this.offset = offset;
+    }
+  }
 
   private final int sampleCapacity;
   private final int waitingCapacity;
   private final Consumer<W> onMiss;
+  private final SampleDecoder decoder;
   private final LinkedHashMap<String, Held> samples;
+  // the offsets of the tracked samples held, per partition: the oldest is the first
+  private final Map<Integer, TreeSet<Long>> heldOffsets = new HashMap<>();
   private final LinkedHashMap<String, List<W>> waiting = new LinkedHashMap<>();
   private int waitingCount;
   private long evictedSamples;
@@ -52,6 +82,16 @@ public final class SampleJoin<W> {
    * @throws IllegalArgumentException if a capacity is below 1
    */
   public SampleJoin(int sampleCapacity, int waitingCapacity, Consumer<W> onMiss) {
+    this(sampleCapacity, waitingCapacity, onMiss, (id, encoded, partition, offset) -> {
+      throw new IllegalStateException("no decoder for encoded samples");
+    });
+  }
+
+  /**
+   * @param decoder decodes the samples offered encoded ({@link #offerEncoded}) when work joins them
+   * @throws IllegalArgumentException if a capacity is below 1
+   */
+  public SampleJoin(int sampleCapacity, int waitingCapacity, Consumer<W> onMiss, SampleDecoder decoder) {
     if (sampleCapacity < 1) {
       throw new IllegalArgumentException("sampleCapacity must be >= 1, got " + sampleCapacity);
     }
@@ -61,6 +101,7 @@ public final class SampleJoin<W> {
     this.sampleCapacity = sampleCapacity;
     this.waitingCapacity = waitingCapacity;
     this.onMiss = onMiss;
+    this.decoder = decoder;
     this.samples = new LinkedHashMap<>(16, 0.75f, true);
   }
 
@@ -74,17 +115,39 @@ public final class SampleJoin<W> {
    * that was waiting for it (now joined), oldest first.
    */
   public List<Joined<W>> offerSample(Sample sample, int partition, long offset) {
-    samples.put(sample.id(), new Held(sample, partition, offset));
+    return offer(sample.id(), new Held(sample, null, partition, offset));
+  }
+
+  /**
+   * Keeps a sample still encoded, read at {@code offset} of the samples topic's {@code partition}
+   * under the record key {@code id}; it is decoded only if work joins it. Returns the work that was
+   * waiting for it (now joined), oldest first; none if it was waited for but does not decode.
+   */
+  public List<Joined<W>> offerEncoded(String id, byte[] encoded, int partition, long offset) {
+    return offer(id, new Held(null, encoded, partition, offset));
+  }
+
+  private List<Joined<W>> offer(String id, Held held) {
+    List<W> ready = waiting.get(id);
+    Sample sample = null;
+    if (ready != null) {
+      sample = decoded(id, held);
+      if (sample == null) {
+        return List.of(); // not a valid sample: not held, its work keeps waiting
+      }
+    }
+    forget(samples.put(id, held));
+    track(held);
     if (samples.size() > sampleCapacity) {
       var eldest = samples.entrySet().iterator();
-      eldest.next();
+      forget(eldest.next().getValue());
       eldest.remove();
       evictedSamples++;
     }
-    List<W> ready = waiting.remove(sample.id());
     if (ready == null) {
       return List.of();
     }
+    waiting.remove(id);
     waitingCount -= ready.size();
     List<Joined<W>> out = new ArrayList<>(ready.size());
     for (W w : ready) {
@@ -93,11 +156,51 @@ public final class SampleJoin<W> {
     return out;
   }
 
+  /** The held sample, decoding it if needed; null if it does not decode. */
+  private Sample decoded(String id, Held h) {
+    if (h.sample == null) {
+      h.sample = decoder.decode(id, h.encoded, h.partition, h.offset);
+      h.encoded = null;
+    }
+    return h.sample;
+  }
+
+  /** Looks up a held sample by id, decoding it; one that does not decode is dropped. */
+  private Sample held(String id) {
+    Held h = samples.get(id);
+    if (h == null) {
+      return null;
+    }
+    Sample s = decoded(id, h);
+    if (s == null) {
+      forget(samples.remove(id));
+    }
+    return s;
+  }
+
+  private void track(Held h) {
+    if (h.partition >= 0) {
+      heldOffsets.computeIfAbsent(h.partition, p -> new TreeSet<>()).add(h.offset);
+    }
+  }
+
+  private void forget(Held h) {
+    if (h != null && h.partition >= 0) {
+      TreeSet<Long> offsets = heldOffsets.get(h.partition);
+      if (offsets != null) {
+        offsets.remove(h.offset);
+        if (offsets.isEmpty()) {
+          heldOffsets.remove(h.partition);
+        }
+      }
+    }
+  }
+
   /** Joins {@code work} with its sample if it is here; else it waits (and may evict the oldest waiting item). */
   public Joined<W> offerWork(String sampleId, W work) {
-    Held s = samples.get(sampleId);
+    Sample s = held(sampleId);
     if (s != null) {
-      return new Joined<>(s.sample(), work);
+      return new Joined<>(s, work);
     }
     waiting.computeIfAbsent(sampleId, k -> new ArrayList<>(1)).add(work);
     waitingCount++;
@@ -116,8 +219,7 @@ public final class SampleJoin<W> {
 
   /** The sample with this id if it is still kept (e.g. for an on-demand request by id). */
   public Sample sample(String sampleId) {
-    Held s = samples.get(sampleId);
-    return s == null ? null : s.sample();
+    return held(sampleId);
   }
 
   /**
@@ -126,11 +228,7 @@ public final class SampleJoin<W> {
    */
   public Map<Integer, Long> oldestHeldOffsets() {
     Map<Integer, Long> out = new HashMap<>();
-    for (Held h : samples.values()) {
-      if (h.partition() >= 0) {
-        out.merge(h.partition(), h.offset(), Math::min);
-      }
-    }
+    heldOffsets.forEach((p, offsets) -> out.put(p, offsets.first()));
     return out;
   }
 

@@ -153,4 +153,14 @@ class SamplingPolicyTest {
     }
     assertEquals(20 + 19, explained);
   }
+
+  @Test
+  void aChosenSampleTheBudgetSkippedCanStillBeExplainedWhenItsOutcomeIsWrong() {
+    SamplingPolicy p = policy(0, 1, 0.5);
+    assertEquals(Trigger.LOW_CONFIDENCE, p.onPrediction(prediction("a", "digits", 0.3f, 0)).trigger());
+    assertEquals(Trigger.LOW_CONFIDENCE, p.onPrediction(prediction("b", "digits", 0.3f, 0)).trigger());
+    p.notExplained("a"); // the budget skipped it
+    assertEquals(Trigger.WRONG, p.onOutcome(outcome("a", 3, 5)).trigger());
+    assertEquals(SkipReason.ALREADY_EXPLAINED, p.onOutcome(outcome("b", 3, 5)).skipReason());
+  }
 }

@@ -34,6 +34,8 @@ class ExplainDashboardTest {
     metrics.skipped(SkipReason.RATE_LIMITED);
     metrics.explained(Method.INTEGRATED_GRADIENTS, Trigger.LOW_CONFIDENCE, 12.5, 0.002);
     metrics.lag(1_000L, 1_250L);
+    metrics.budget(0.05);
+    metrics.cpu(7_000_000L);
     ServingMetrics serving = new ServingMetrics(registry, ExplainService.METER_PREFIX);
     serving.swap(SwapOutcome.SUCCESS);
     String scrape = registry.scrape();
@@ -59,6 +61,7 @@ class ExplainDashboardTest {
       }
     }
     assertEquals(Set.of(
+        "osprey_explain_budget_cores", "osprey_explain_cpu_seconds_total",
         "osprey_explain_completeness_residual_count", "osprey_explain_completeness_residual_max",
         "osprey_explain_completeness_residual_sum", "osprey_explain_duration_seconds_bucket",
         "osprey_explain_explanations_total", "osprey_explain_join_samples", "osprey_explain_join_waiting_predictions",

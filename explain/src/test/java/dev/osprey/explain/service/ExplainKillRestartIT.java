@@ -19,6 +19,7 @@ import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
 import dev.osprey.explain.PublishedDigits;
 import dev.osprey.explain.TrainedDigits;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -60,10 +61,14 @@ class ExplainKillRestartIT {
 
   @TempDir Path tmp;
 
-  /** The killed and the restarted service: every prediction chosen, the gradient only (fast). */
+  /**
+   * The killed and the restarted service: every prediction chosen, the gradient only (fast). No CPU
+   * budget: the test counts every chosen prediction's explanation, which a budget would thin out.
+   */
   static ExplainConfig config() {
     return ExplainConfig.of(PublishedDigits.NAME)
         .withSampling(new SamplingPolicy.Config(1e6, 1_000_000, 0.5, false, false, 10_000))
+        .withBudget(CpuBudget.Config.off())
         .withMethods(List.of(Method.GRADIENT))
         .withHttp("127.0.0.1", 0)
         .withOffsetReset("earliest");

@@ -10,6 +10,7 @@ import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelLoadException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -69,7 +70,8 @@ class ExplainLoopCommitTest {
     ExplainLoop loop = new ExplainLoop(topics, consumer, producer,
         new SamplingPolicy(new SamplingPolicy.Config(1e6, 1_000_000, 0.5, false, false, 100), "digits"), 3, 10,
         new SampleExplainer("digits", List.of(Method.GRADIENT), 5, versions, metrics, Clock.systemUTC()), versions,
-        new ExplanationStore(10), null, metrics, () -> 0);
+        new ExplanationStore(10), null, metrics, () -> 0, new CpuBudget(CpuBudget.Config.off()), ThreadCpu.current(),
+        System::nanoTime);
     consumer.schedulePollTask(() -> {
       List<TopicPartition> all = List.of(samples, predictions, new TopicPartition(topics.outcomes().name(), 0),
           new TopicPartition(topics.drift().name(), 0));

@@ -5,6 +5,7 @@ import dev.osprey.core.event.Explanation;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.PublishedDigits;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelRegistry;
 import io.micrometer.core.instrument.Counter;
@@ -60,6 +61,8 @@ public final class ExplainReplayBenchmark {
       MeterRegistry meters = new SimpleMeterRegistry();
       ExplainConfig config = ExplainConfig.of(PublishedDigits.NAME)
           .withSampling(new SamplingPolicy.Config(20, 20, 0.6, true, true, 10_000))
+          // the acceptance counts every chosen prediction's explanation: no CPU budget thinning them out
+          .withBudget(CpuBudget.Config.off())
           .withHeatmaps(heatmaps, 500)
           .withHttp("127.0.0.1", -1)
           .withOffsetReset("earliest");

@@ -23,6 +23,7 @@ import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
 import dev.osprey.explain.PublishedDigits;
 import dev.osprey.explain.TrainedDigits;
+import dev.osprey.explain.sampling.CpuBudget;
 import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.model.registry.ModelRegistry;
 import java.nio.file.Files;
@@ -70,8 +71,12 @@ class ExplainServiceIT {
     DigitTraffic.activate(kafka.clientProperties(), topics, v1);
 
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The acceptance asks for explanations of exactly the sampled and low-confidence predictions, so
+    // the CPU budget (on by default, processing-time based) is off here: it would skip some of them
+    // depending on this machine's speed. CpuBudgetTest and ExplainBudgetTest cover the budget.
     ExplainConfig config = ExplainConfig.of(PublishedDigits.NAME)
         .withSampling(new SamplingPolicy.Config(20, 20, 0.6, true, true, 10_000))
+        .withBudget(CpuBudget.Config.off())
         .withMethods(METHODS)
         .withHeatmaps(tmp.resolve("heatmaps"), 50)
         .withHttp("127.0.0.1", 0)

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Sample;
 import dev.osprey.core.event.Tensor;
 import java.util.ArrayList;
@@ -85,5 +86,68 @@ class SampleJoinTest {
     assertEquals(List.of("wx", "wy"), join.waitingWork());
     join.offerSample(sample("x"), 1, 6);
     assertEquals(List.of("wy"), join.waitingWork());
+  }
+
+  static final EventCodec CODEC = new EventCodec();
+
+  /** Decodes with the codec, counting calls; null for bytes that do not decode or carry another id. */
+  static SampleJoin.SampleDecoder counting(List<String> decoded) {
+    return (id, encoded, partition, offset) -> {
+      decoded.add(id);
+      try {
+        Sample s = CODEC.decodeSample(encoded);
+        return s.id().equals(id) ? s : null;
+      } catch (Exception e) {
+        return null;
+      }
+    };
+  }
+
+  @Test
+  void encodedSamplesAreDecodedOnlyWhenWorkJoinsThem() {
+    List<String> decoded = new ArrayList<>();
+    SampleJoin<String> join = new SampleJoin<>(100, 10, w -> {}, counting(decoded));
+    for (int i = 0; i < 50; i++) {
+      join.offerEncoded("s" + i, CODEC.encode(sample("s" + i)), 0, i);
+    }
+    assertNull(join.offerWork("late", "w-late")); // waits: decoded the moment it arrives
+    join.offerEncoded("late", CODEC.encode(sample("late")), 0, 50);
+    assertEquals(List.of("late"), decoded);
+    assertEquals("s7", join.offerWork("s7", "w7").sample().id());
+    assertEquals("s7", join.offerWork("s7", "w7 again").sample().id()); // decoded once, kept decoded
+    assertEquals(List.of("late", "s7"), decoded);
+    assertEquals(51, join.samplesHeld());
+    assertEquals(Map.of(0, 0L), join.oldestHeldOffsets());
+  }
+
+  @Test
+  void anEncodedSampleThatDoesNotDecodeIsDroppedAndItsWorkWaits() {
+    List<String> decoded = new ArrayList<>();
+    SampleJoin<String> join = new SampleJoin<>(10, 10, w -> {}, counting(decoded));
+    join.offerEncoded("bad", "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 0);
+    join.offerEncoded("other", CODEC.encode(sample("not-other")), 0, 1); // id is not its key
+    join.offerEncoded("good", CODEC.encode(sample("good")), 0, 2);
+    assertNull(join.offerWork("bad", "w-bad"));
+    assertNull(join.offerWork("other", "w-other"));
+    assertEquals(List.of("w-bad", "w-other"), join.waitingWork());
+    assertEquals(1, join.samplesHeld(), "the two invalid ones are no longer held");
+    assertEquals(Map.of(0, 2L), join.oldestHeldOffsets());
+    // a valid copy sent again joins the waiting work
+    assertEquals(List.of("w-bad"), join.offerEncoded("bad", CODEC.encode(sample("bad")), 0, 3).stream()
+        .map(SampleJoin.Joined::work).toList());
+  }
+
+  @Test
+  void theOldestOffsetFollowsReplacementsAndEvictions() {
+    SampleJoin<String> join = new SampleJoin<>(3, 10, w -> {}, counting(new ArrayList<>()));
+    join.offerEncoded("a", CODEC.encode(sample("a")), 0, 5);
+    join.offerEncoded("b", CODEC.encode(sample("b")), 0, 6);
+    join.offerEncoded("a", CODEC.encode(sample("a")), 0, 9); // the same sample read again, later
+    assertEquals(Map.of(0, 6L), join.oldestHeldOffsets());
+    join.offerEncoded("c", CODEC.encode(sample("c")), 1, 2);
+    join.offerEncoded("d", CODEC.encode(sample("d")), 1, 3); // evicts b, the least recently used
+    assertEquals(Map.of(0, 9L, 1, 2L), join.oldestHeldOffsets());
+    join.offerEncoded("e", CODEC.encode(sample("e")), 1, 4); // evicts a
+    assertEquals(Map.of(1, 2L), join.oldestHeldOffsets());
   }
 }

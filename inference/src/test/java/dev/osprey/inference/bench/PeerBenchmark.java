@@ -42,7 +42,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * rebuilt from the version's fp32 graph, batches of 64, at-least-once), on one embedded broker, in
  * one run (a measurement, not a test). N validated samples are written to {@code osprey.samples}
  * once; each round, each contender drains all of them in a consumer group of its own, the order of
- * the two alternating between rounds. Both are timed the same way, from outside: a read_committed
+ * the two alternating between rounds, after an untimed warm-up round of each. Both are timed the same way, from outside: a read_committed
  * consumer of each contender's output topic, from its first prediction to its N-th (start-up is
  * reported apart). Prints a markdown table with the per-round ratio.
  *
@@ -100,6 +100,9 @@ public final class PeerBenchmark {
       System.err.printf("%d samples in %s; python %s with %d torch threads%n", n, topics.samples().name(), python,
           pythonThreads);
 
+      // an untimed round of each first: the JIT compiles Osprey's loop, the OS caches Python's modules
+      System.err.println("warm-up: " + osprey(kafka, topics, registry, 0, n) + ", "
+          + peer(kafka, topics, python, script, fp32, 0, n, pythonThreads));
       List<Drain> osprey = new ArrayList<>();
       List<Drain> peer = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {

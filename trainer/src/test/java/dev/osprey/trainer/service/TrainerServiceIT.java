@@ -169,7 +169,7 @@ class TrainerServiceIT {
     produceDrift(s, 0.0);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // a fresh student needs more than one epoch: 3 at 2e-3 after the teacher's one
-    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300);
+    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300, 1);
     try (TrainerService trainer = s.service(meters, RunHooks.NONE, StrategyConfig.Mode.RE_DISTILL, recipe)) {
       trainer.start();
       await().atMost(Duration.ofMinutes(5)).until(() -> {

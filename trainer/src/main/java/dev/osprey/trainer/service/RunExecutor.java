@@ -193,6 +193,7 @@ final class RunExecutor {
     }).optPublish(new ModelPipeline.Publication(config.modelName(), referenceTest.name(), null,
             Math.min(config.recipe().calibrationSamples(), mix.size()), CalibrationMethod.ENTROPY, run.championVersion()))
         .optCalibrationData(mix)
+        .optCancellation(stopping::getAsBoolean) // close(): stop within a batch, publish nothing
         .optExtraMeasurement((fp32, int8) -> {
           requireRunning(); // a stopping trainer publishes nothing: the restarted one trains again
           long s = System.nanoTime();

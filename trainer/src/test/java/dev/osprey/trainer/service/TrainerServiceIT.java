@@ -17,14 +17,17 @@ import dev.osprey.core.event.RunTransition;
 import dev.osprey.core.service.Health;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRef;
+import dev.osprey.trainer.ClassifierTrainer;
 import dev.osprey.trainer.loop.StrategyConfig;
 import dev.osprey.trainer.service.TrainerFixture.Setup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * labels with a drift alarm. Honest labels: the trainer fine-tunes, the gate passes and the
  * candidate is activated by the trainer; a kill right after the activation and a restart do not
  * activate it again; poor online outcomes then roll it back. A kill during training: the next
- * start trains again (attempt 2 of the same run) and activates once. 30% flipped labels: the gate
+ * start trains again (attempt 2 of the same run) and activates once. close() during training stops
+ * it within a batch and publishes nothing. 30% flipped labels: the gate
  * refuses and says why. Re-distill: the teacher is adapted, a fresh student distilled from it beats
  * the champion on the held-out rotated digits and is gated, its lineage naming the published teacher.
  */
@@ -138,6 +142,39 @@ class TrainerServiceIT {
     assertEquals(List.of(1, 2), s.read(s.topics.models()).stream().map(ModelActivation::version).toList());
     assertEquals(List.of(1, 2), s.registry.versions(MODEL));
     assertEquals(1, s.read(s.topics.runs()).stream().map(RunTransition::runId).distinct().count(), "one run");
+  }
+
+  @Test
+  void closeDuringTrainingStopsItWithinABatchWaitsForTheWorkerAndPublishesNothing() throws Exception {
+    Setup s = setup("closed");
+    produceDrift(s, 0.0);
+    TrainerService trainer = s.service(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), RunHooks.NONE);
+    trainer.start();
+    Thread worker = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+        .until(TrainerServiceIT::workerInsideTrainingLoop, Objects::nonNull);
+    long t0 = System.nanoTime();
+    trainer.close();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertFalse(worker.isAlive(), "close() returned only after the run worker ended");
+    assertTrue(seconds < 5, "close() stopped the training within a batch, not after its 60 s bound: " + seconds + " s");
+    assertEquals(RunPhase.TRAINING, last(s.read(s.topics.runs())).phase(), "left for the next start to carry on");
+    assertEquals(List.of(1), s.registry.versions(MODEL), "nothing published");
+    assertEquals(List.of(1), s.read(s.topics.models()).stream().map(ModelActivation::version).toList());
+  }
+
+  /**
+   * The trainer's run worker while it is inside a training step (backward pass or optimizer update,
+   * which only happen in the batch loop of {@link ClassifierTrainer#fit}), else null.
+   */
+  private static Thread workerInsideTrainingLoop() {
+    for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+      List<String> classes = Arrays.stream(t.getValue()).map(StackTraceElement::getClassName).toList();
+      if (t.getKey().getName().equals("osprey-trainer-run") && classes.contains(ClassifierTrainer.class.getName())
+          && classes.stream().anyMatch(c -> c.endsWith("GradientCollector") || c.startsWith("ai.djl.training.optimizer."))) {
+        return t.getKey();
+      }
+    }
+    return null;
   }
 
   @Test

@@ -106,6 +106,6 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private static Demo.Loop withStrategy(Demo.Loop l, String strategy) {
-    return new Demo.Loop(l.driftMinLabels(), l.samplesAfterSwap(), l.epochs(), strategy, l.referenceTrain(), l.referenceTest());
+    return new Demo.Loop(l.driftMinLabels(), l.samplesAfterSwap(), l.epochs(), strategy, l.referenceTrain(), l.referenceTest(), l.cooldown());
   }
 }

@@ -23,7 +23,9 @@ import dev.osprey.model.runtime.PredictorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.function.Predicate;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -50,10 +52,17 @@ public final class ClassifierTrainer {
 
   private final InputSpec input;
   private final boolean showProgress;
+  private final Cancellation cancellation;
 
   public ClassifierTrainer(InputSpec input, boolean showProgress) {
+    this(input, showProgress, Cancellation.NEVER);
+  }
+
+  /** @param cancellation checked before every batch: {@link #fit} throws {@link CancellationException} when it asks */
+  public ClassifierTrainer(InputSpec input, boolean showProgress, Cancellation cancellation) {
     this.input = input;
     this.showProgress = showProgress;
+    this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
   }
 
   /** The outcome of {@link #fit}. */
@@ -66,6 +75,8 @@ public final class ClassifierTrainer {
    *     frozen; 0 trains everything, {@link Integer#MAX_VALUE} freezes the whole backbone
    * @param masks pruning masks re-applied after each step ({@link PruningMasks#none()} for none)
    * @param title shown in the progress bar
+   * @throws CancellationException if the cancellation asks, checked before every
+   *     batch; {@code net} is then part-trained, its parameters still requiring gradients: close it
    */
   public Run fit(
       DjlNetwork net,
@@ -110,7 +121,7 @@ public final class ClassifierTrainer {
     Objective.Distillation distill = objective instanceof Objective.Distillation d ? d : null;
     boolean augment = hp.jitterPixels() > 0 || hp.noiseStd() > 0;
     // Without augmentation the teachers see each example identically every epoch: run them once.
-    List<float[][]> cachedTeacherLogits = distill != null && !augment ? teacherLogits(distill, batches, all) : null;
+    List<float[][]> cachedTeacherLogits = distill != null && !augment ? teacherLogits(distill, batches, all, cancellation) : null;
 
     int stepsPerEpoch = trainCount / hp.batchSize();
     int totalSteps = stepsPerEpoch * hp.epochs();
@@ -134,6 +145,7 @@ public final class ClassifierTrainer {
       long correct = 0;
       try (ProgressBar bar = progressBar(title + " " + epoch + "/" + hp.epochs(), stepsPerEpoch)) {
         for (int s = 0; s < stepsPerEpoch; s++) {
+          cancellation.check(title + " epoch " + epoch + " batch " + (s + 1) + "/" + stepsPerEpoch);
           int from = s * hp.batchSize();
           int to = from + hp.batchSize();
           float[] x = batches.batch(trainIdx, from, to, hp.jitterPixels(), hp.noiseStd(), rng);
@@ -236,13 +248,15 @@ public final class ClassifierTrainer {
     return (double) correct / indices.length;
   }
 
-  private static List<float[][]> teacherLogits(Objective.Distillation distill, ImageBatches batches, int[] indices) {
+  private static List<float[][]> teacherLogits(Objective.Distillation distill, ImageBatches batches, int[] indices,
+      Cancellation cancellation) {
     int n = batches.data().size();
     int[] ordered = ImageBatches.range(n);
     List<float[][]> out = new ArrayList<>();
     for (Predictor teacher : distill.teachers()) {
       float[][] logits = new float[n][];
       for (int from = 0; from < n; from += EVAL_BATCH) {
+        cancellation.check("the teachers' logits");
         int to = Math.min(n, from + EVAL_BATCH);
         float[][] rows = logitRows(teacher, batches.batch(ordered, from, to), to - from);
         System.arraycopy(rows, 0, logits, from, to - from);

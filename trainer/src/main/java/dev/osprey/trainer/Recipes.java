@@ -11,18 +11,31 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.Supplier;
 
 /**
  * The training recipes: from scratch, distillation, fine-tuning with a new head, magnitude
  * pruning. Each returns a {@link TrainedModel} (the network and its {@link TrainingRecord}, whose
  * input spec and labels come from the training data's {@link DatasetSchema}); the caller saves
  * and closes it.
+ *
+ * <p>Every recipe stops within one batch when its {@link Cancellation} asks, throwing
+ * {@link CancellationException}; a network it created is closed, one it was given is the caller's.
  */
 public final class Recipes {
   private final boolean showProgress;
+  private final Cancellation cancellation;
 
   public Recipes(boolean showProgress) {
+    this(showProgress, Cancellation.NEVER);
+  }
+
+  /** @param cancellation checked between batches of every recipe */
+  public Recipes(boolean showProgress, Cancellation cancellation) {
     this.showProgress = showProgress;
+    this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
   }
 
   /**
@@ -38,7 +51,8 @@ public final class Recipes {
   public TrainedModel fromScratch(String recipe, NetworkSpec spec, ImageDataset train, Hyperparameters hp) {
     DatasetSchema schema = DatasetSchema.of(train);
     DjlNetwork net = DjlNetwork.create(spec, hp.seed());
-    ClassifierTrainer.Run run = trainer(schema).fit(net, train, hp, new Objective.HardLabels(), 0, PruningMasks.none(), spec.name());
+    ClassifierTrainer.Run run = closingOnFailure(net,
+        () -> trainer(schema).fit(net, train, hp, new Objective.HardLabels(), 0, PruningMasks.none(), spec.name()));
     return new TrainedModel(net, record(recipe, spec, schema, train, hp, run, List.of(), run.seconds(), List.of(), Map.of()));
   }
 
@@ -48,7 +62,8 @@ public final class Recipes {
     DatasetSchema schema = DatasetSchema.of(train);
     DjlNetwork net = DjlNetwork.create(student, hp.seed());
     Objective.Distillation objective = new Objective.Distillation(teachers.stream().map(Teacher::logits).toList(), temperature, alpha);
-    ClassifierTrainer.Run run = trainer(schema).fit(net, train, hp, objective, 0, PruningMasks.none(), student.name() + " T=" + temperature);
+    ClassifierTrainer.Run run = closingOnFailure(net,
+        () -> trainer(schema).fit(net, train, hp, objective, 0, PruningMasks.none(), student.name() + " T=" + temperature));
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("temperature", temperature);
     details.put("alpha", alpha);
@@ -67,14 +82,16 @@ public final class Recipes {
     DatasetSchema schema = DatasetSchema.of(train.name(), train.rows(), train.cols(), classes);
     ClassifierTrainer trainer = trainer(schema);
     DjlNetwork net = base.withNewHead(classes, hp.seed());
-    ClassifierTrainer.Run head = trainer.fit(net, train, hp, new Objective.HardLabels(), frozenLayers, PruningMasks.none(), "head");
+    ClassifierTrainer.Run head = closingOnFailure(net,
+        () -> trainer.fit(net, train, hp, new Objective.HardLabels(), frozenLayers, PruningMasks.none(), "head"));
     List<EpochStats> earlier = new ArrayList<>();
     ClassifierTrainer.Run last = head;
     Hyperparameters lastHp = hp;
     if (unfreezeEpochs > 0) {
       earlier.addAll(head.history());
-      lastHp = hp.withEpochs(unfreezeEpochs).withLearningRate(hp.learningRate() / 10);
-      last = trainer.fit(net, train, lastHp, new Objective.HardLabels(), 0, PruningMasks.none(), "all");
+      Hyperparameters all = hp.withEpochs(unfreezeEpochs).withLearningRate(hp.learningRate() / 10);
+      lastHp = all;
+      last = closingOnFailure(net, () -> trainer.fit(net, train, all, new Objective.HardLabels(), 0, PruningMasks.none(), "all"));
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("base", base.spec().name());
@@ -99,7 +116,7 @@ public final class Recipes {
    */
   public TrainedModel adapt(String recipe, DjlNetwork base, DatasetSchema schema, ImageDataset train, Hyperparameters hp,
       int frozenLayers, List<Lineage.Teacher> teachers, Map<String, Object> details) {
-    ClassifierTrainer.Run run = new ClassifierTrainer(schema.input(), showProgress)
+    ClassifierTrainer.Run run = trainer(schema)
         .fit(base, train, hp, new Objective.HardLabels(), frozenLayers, PruningMasks.none(), base.spec().name() + " " + recipe);
     Map<String, Object> all = new LinkedHashMap<>(details);
     all.put("frozenLayers", frozenLayers);
@@ -125,7 +142,17 @@ public final class Recipes {
   }
 
   private ClassifierTrainer trainer(DatasetSchema schema) {
-    return new ClassifierTrainer(schema.input(), showProgress);
+    return new ClassifierTrainer(schema.input(), showProgress, cancellation);
+  }
+
+  /** Runs {@code fit}, closing {@code net} (created here, nobody else's) if it throws, e.g. when cancelled. */
+  private static ClassifierTrainer.Run closingOnFailure(DjlNetwork net, Supplier<ClassifierTrainer.Run> fit) {
+    try {
+      return fit.get();
+    } catch (RuntimeException e) {
+      net.close();
+      throw e;
+    }
   }
 
   private static TrainingRecord record(

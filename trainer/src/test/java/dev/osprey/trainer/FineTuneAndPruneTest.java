@@ -3,18 +3,23 @@ package dev.osprey.trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.nn.Parameter;
 import dev.osprey.core.data.Datasets;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.DatasetSchema;
 import dev.osprey.model.arch.Architectures;
 import dev.osprey.model.net.NetworkSpec;
 import dev.osprey.model.runtime.DjlNetwork;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +39,19 @@ class FineTuneAndPruneTest {
   private static List<float[]> stage(DjlNetwork net, int stage) {
     return net.block().getChildren().get(stage).getValue().getParameters().values().stream()
         .map(p -> p.getArray().toFloatArray()).toList();
+  }
+
+  @Test
+  void aCancellationStopsTheTrainingBeforeTheNextBatch() {
+    Hyperparameters hp = Hyperparameters.defaults().withEpochs(2).withBatchSize(50).withValidationCount(200).withSeed(3);
+    AtomicInteger checks = new AtomicInteger();
+    Recipes recipes = new Recipes(false, () -> checks.incrementAndGet() > 3);
+    try (DjlNetwork base = DjlNetwork.create(Architectures.cnnStudent(10), 5)) {
+      CancellationException e = assertThrows(CancellationException.class,
+          () -> recipes.adapt("fine-tune", base, DatasetSchema.of(small), small, hp, 1, List.of(), Map.of()));
+      assertEquals("training cancelled before cnn-student fine-tune epoch 1 batch 4/36", e.getMessage());
+      assertEquals(4, checks.get(), "one check per batch, three batches trained");
+    }
   }
 
   @Test

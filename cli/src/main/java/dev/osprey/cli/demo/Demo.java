@@ -109,14 +109,29 @@ public final class Demo implements AutoCloseable {
    * @param strategy {@code fine-tune}, {@code re-distill} or {@code auto}
    * @param referenceTrain the trainer's replayed reference set (what the served model trained on)
    * @param referenceTest the gate's forgetting-bound test set
+   * @param cooldown the trainer's cooldown after a run: the demo's {@link #ONE_RUN} makes one run per
+   *     demo; a shorter one lets a run refused on a false alarm be followed by another (the replay
+   *     stops on a refusal only when no run could start again before it ends)
    */
   public record Loop(int driftMinLabels, int samplesAfterSwap, int epochs, String strategy, String referenceTrain,
-      String referenceTest) {
+      String referenceTest, Duration cooldown) {
+    /** The demo's cooldown: longer than any replay, so one run per demo. */
+    public static final Duration ONE_RUN = Duration.ofMinutes(30);
+
     public Loop {
       if (driftMinLabels < 1 || samplesAfterSwap < 1 || epochs < 1) {
         throw new IllegalArgumentException("driftMinLabels, samplesAfterSwap and epochs must be >= 1, got " + driftMinLabels
             + ", " + samplesAfterSwap + ", " + epochs);
       }
+      if (cooldown == null || cooldown.isNegative()) {
+        throw new IllegalArgumentException("cooldown must be >= 0, got " + cooldown);
+      }
+    }
+
+    /** One run per demo ({@link #ONE_RUN}). */
+    public Loop(int driftMinLabels, int samplesAfterSwap, int epochs, String strategy, String referenceTrain,
+        String referenceTest) {
+      this(driftMinLabels, samplesAfterSwap, epochs, strategy, referenceTrain, referenceTest, ONE_RUN);
     }
 
     /** The demo's: a run after 500 labels since the alarm, 5 epochs at most, 1,500 samples after the swap, on the fixture. */
@@ -127,7 +142,8 @@ public final class Demo implements AutoCloseable {
     /**
      * The trainer's settings for the demo: the defaults ({@link TrainerConfig#of}) but a quick run (fine-tune on
      * batches of 64 at LR 1e-3, {@code epochs}, early stopping on 200 examples; 300 calibration
-     * images), one run per demo (cooldown 30 min, no label-count trigger), a gate that decides on 50
+     * images), every layer trained and half a reference digit replayed per recent label (the defaults
+     * freeze the first layer and replay one: a rotation needs the first layer to change), one run per demo (cooldown 30 min, no label-count trigger), a gate that decides on 50
      * held-out labels with int8 agreement >= 99% (else the defaults: superiority, forgetting bound 1
      * point, the label guard), and a rollback watch over 200 outcomes.
      */
@@ -138,8 +154,12 @@ public final class Demo implements AutoCloseable {
       keys.put(TrainerConfig.KEY_REFERENCE_TEST, referenceTest);
       keys.put(TrainerConfig.KEY_DRIFT_MIN_LABELS, Integer.toString(driftMinLabels));
       keys.put(TrainerConfig.KEY_NEW_LABELS, "0");
-      keys.put(TrainerConfig.KEY_COOLDOWN, "PT30M");
+      keys.put(TrainerConfig.KEY_COOLDOWN, cooldown.toString());
       keys.put(TrainerConfig.KEY_WINDOW, "5000");
+      // a rotation or noise changes what the first layer must see: train every layer, and replay half as
+      // many reference digits as recent labels (the gate's forgetting bound still guards the reference)
+      keys.put(TrainerConfig.KEY_FROZEN_LAYERS, "0");
+      keys.put(TrainerConfig.KEY_REPLAY, "0.5");
       keys.put(TrainerConfig.KEY_STRATEGY, strategy);
       keys.put(TrainerConfig.KEY_EPOCHS, Integer.toString(epochs));
       keys.put(TrainerConfig.KEY_BATCH_SIZE, "64");
@@ -159,9 +179,11 @@ public final class Demo implements AutoCloseable {
     /** One line for the demo's output. */
     public String describe() {
       return "drift trigger at " + driftMinLabels + " labels since the alarm, " + strategy + " (" + epochs
-          + " epochs at most, batches of 64, LR 1e-3), 300 calibration images, gate on >= 50 held-out labels and int8 agreement "
+          + " epochs at most, batches of 64, LR 1e-3, no layer frozen, 0.5 reference digits replayed per label), 300 calibration "
+          + "images, gate on >= 50 held-out labels and int8 agreement "
           + ">= 99%, "
-          + "rollback watch over 200 outcomes, one run per demo; reference " + referenceTrain + " / " + referenceTest;
+          + "rollback watch over 200 outcomes, " + (cooldown.compareTo(ONE_RUN) >= 0 ? "one run per demo"
+          : "cooldown " + cooldown.toSeconds() + " s between runs") + "; reference " + referenceTrain + " / " + referenceTest;
     }
   }
 
@@ -408,13 +430,18 @@ public final class Demo implements AutoCloseable {
         if (i > 0 && i % 1000 == 0) {
           out.printf("  sample %d sent%s%n", i, swappedAt[0] < 0 ? "" : " (" + (i - swappedAt[0]) + " since the swap)");
         }
-        if (swappedAt[0] < 0 && i % 100 == 0 && runsEndedWithoutSwap()) {
+        if (swappedAt[0] < 0 && i % 100 == 0 && noRunBefore(options.samples() - i) && runsEndedWithoutSwap()) {
           out.printf("  sample %d: the trainer's run ended without an activation (see the timeline below); the replay stops%n", i);
           return true;
         }
         return swappedAt[0] >= 0 && i >= swappedAt[0] + options.loop().samplesAfterSwap();
       });
     }
+  }
+
+  /** Whether the trainer's cooldown outlasts the replay's remaining {@code samples}: no run could start again. */
+  private boolean noRunBefore(int samples) {
+    return options.rate() <= 0 || options.loop().cooldown().toMillis() >= samples * 1000 / options.rate();
   }
 
   /** Whether a run of the trainer ended refused or abandoned (its meters say so): nothing will be swapped then. */

@@ -32,9 +32,13 @@ import java.util.stream.Stream;
  * unseen. The champion and its teacher are trained once per work dir (the demo's model step,
  * {@link #CHAMPION}); each run first removes the candidates of earlier runs, so it starts from v1.
  *
- * <pre>LoopRecoveryBenchmark DATA_DIR WORK_DIR DRIFT STRATEGY [RATE] [SAMPLES_AFTER_ONSET] [MIN_LABELS] [EPOCHS]</pre>
+ * <pre>LoopRecoveryBenchmark DATA_DIR WORK_DIR DRIFT STRATEGY [RATE] [SAMPLES_AFTER_ONSET] [MIN_LABELS] [EPOCHS] [COOLDOWN_S]</pre>
  *
- * STRATEGY {@code setup} only trains the champion.
+ * STRATEGY {@code setup} only trains the champion. The trainer's cooldown is {@code COOLDOWN_S}
+ * (default 10 s, not the demo's one run): the monitor raises false alarms on the clean part of this
+ * stream (MNIST train; the champion's reference profile is measured on fixture:test, 1,000 MNIST test
+ * digits), the runs they trigger are refused by the gate, and the alarm after the real onset must
+ * still be able to start a run.
  * e.g. {@code data runs/loop rotate:30@5000 fine-tune 100 10000 300 3}. The explain service is not
  * started (its gradients would compete with the trainer on a small machine). Not a test.
  */
@@ -49,7 +53,8 @@ public final class LoopRecoveryBenchmark {
   public static void main(String[] args) throws Exception {
     DjlOfflineGuard.install();
     if (args.length < 4) {
-      System.err.println("usage: LoopRecoveryBenchmark DATA_DIR WORK_DIR DRIFT STRATEGY [RATE] [SAMPLES_AFTER_ONSET] [MIN_LABELS] [EPOCHS]");
+      System.err.println("usage: LoopRecoveryBenchmark DATA_DIR WORK_DIR DRIFT STRATEGY [RATE] [SAMPLES_AFTER_ONSET] [MIN_LABELS] [EPOCHS] "
+          + "[COOLDOWN_S]");
       System.exit(2);
     }
     Path dataDir = Path.of(args[0]);
@@ -60,6 +65,7 @@ public final class LoopRecoveryBenchmark {
     int afterOnset = args.length > 5 ? Integer.parseInt(args[5]) : 10_000;
     int minLabels = args.length > 6 ? Integer.parseInt(args[6]) : 300;
     int epochs = args.length > 7 ? Integer.parseInt(args[7]) : 3;
+    Duration cooldown = Duration.ofSeconds(args.length > 8 ? Long.parseLong(args[8]) : 10);
     int onset = Integer.parseInt(drift.substring(drift.indexOf('@') + 1));
     Datasets datasets = new Datasets(dataDir);
     datasets.load("mnist:test"); // fails early, saying what to run, without full MNIST
@@ -80,8 +86,9 @@ public final class LoopRecoveryBenchmark {
     Path run = work.resolve(tag);
     delete(run);
 
-    // on until a full window of labels after the swap (the criterion is still read at afterOnset), at most twice the span
-    Demo.Loop loop = new Demo.Loop(minLabels, (int) (WINDOW / 0.2), epochs, strategy, "fixture:train", "mnist:test");
+    // the replay goes on SAMPLES_AFTER_ONSET samples after the first swap (at most onset + twice that): the
+    // whole span of the criterion is replayed, and a later run after the cooldown has time to swap again
+    Demo.Loop loop = new Demo.Loop(minLabels, afterOnset, epochs, strategy, "fixture:train", "mnist:test", cooldown);
     Demo.Options options = new Demo.Options("mnist:train@10000-60000", onset + 2 * afterOnset, 0, 0.2, rate, 42L,
         Files.createDirectories(run.resolve("work")), champion, Duration.ofMinutes(3), drift, loop);
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

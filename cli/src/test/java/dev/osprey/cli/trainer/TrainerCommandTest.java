@@ -24,7 +24,7 @@ class TrainerCommandTest {
     TrainerCommand c = parse("trainer", "--model", "digits", "--strategy", "re-distill", "--reference", "fixture",
         "--instance-id", "b", "-s", "trainer.trigger.drift.min.labels=300", "-s", "trainer.trigger.cooldown=PT5M",
         "-s", "trainer.gate.mcnemar=non-inferiority", "-s", "trainer.recipe.learning.rate=1e-4",
-        "-s", "trainer.rollback.outcomes=250");
+        "-s", "trainer.rollback.outcomes=250", "-s", "trainer.recipe.threads=3");
     TrainerConfig t = TrainerConfig.from(c.config().source());
     assertEquals("digits", t.modelName());
     assertEquals(StrategyConfig.Mode.RE_DISTILL, t.strategy().mode());
@@ -36,6 +36,8 @@ class TrainerCommandTest {
     assertEquals(GateConfig.McNemarRule.NON_INFERIORITY, t.gate().mcnemar());
     assertEquals(1e-4f, t.recipe().learningRate());
     assertEquals(250, t.rollback().outcomes());
+    assertEquals(3, t.recipe().threads());
+    assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), TrainerConfig.of("digits").recipe().threads());
     assertEquals(TrainerConfig.of("digits").gate().minInt8Agreement(), t.gate().minInt8Agreement());
   }
 

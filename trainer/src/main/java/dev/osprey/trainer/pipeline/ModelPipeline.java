@@ -11,6 +11,7 @@ import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.runtime.PredictorException;
 import dev.osprey.model.runtime.PyTorchPredictor;
+import dev.osprey.trainer.Cancellation;
 import dev.osprey.trainer.EvaluationReport;
 import dev.osprey.trainer.Evaluator;
 import dev.osprey.trainer.Recipes;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
 /**
@@ -105,6 +107,7 @@ public final class ModelPipeline {
     private Publication publication;
     private ImageDataset calibrationData;
     private ModelPackager.ExtraMeasurement extraMeasurement = ModelPackager.ExtraMeasurement.NONE;
+    private Cancellation cancellation = Cancellation.NEVER;
 
     private Plan(Training training, Path trainedDirectory) {
       this.training = training;
@@ -150,6 +153,15 @@ public final class ModelPipeline {
       this.extraMeasurement = Objects.requireNonNull(measurement, "measurement");
       return this;
     }
+
+    /**
+     * Stop when {@code cancellation} asks: training checks it before every batch, publishing before
+     * each of its steps; {@link #run} then throws {@link CancellationException} and publishes nothing.
+     */
+    public Plan optCancellation(Cancellation cancellation) {
+      this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
+      return this;
+    }
   }
 
   /**
@@ -168,12 +180,13 @@ public final class ModelPipeline {
    * @throws ModelLoadException if a registry version the training starts from cannot be loaded
    * @throws PredictorException if an engine refuses the network or its ONNX graphs
    * @throws IllegalStateException if the plan publishes and this pipeline has no registry
+   * @throws CancellationException if the plan's {@link Plan#optCancellation} asked (nothing is published)
    */
   public Born run(Plan plan) throws IOException, ModelLoadException, PredictorException {
     if (plan.publication != null && registry == null) {
       throw new IllegalStateException("this pipeline has no registry to publish " + plan.publication.name() + " to");
     }
-    try (TrainedModel model = plan.training != null ? trainStep(plan.training) : TrainedModel.load(plan.trainedDirectory)) {
+    try (TrainedModel model = plan.training != null ? trainStep(plan.training, plan.cancellation) : TrainedModel.load(plan.trainedDirectory)) {
       if (plan.saveTo != null) {
         model.save(plan.saveTo);
         progress.accept("saved to " + plan.saveTo);
@@ -184,8 +197,8 @@ public final class ModelPipeline {
     }
   }
 
-  private TrainedModel trainStep(Training training) throws IOException, ModelLoadException {
-    TrainedModel model = training.train(new Recipes(true));
+  private TrainedModel trainStep(Training training, Cancellation cancellation) throws IOException, ModelLoadException {
+    TrainedModel model = training.train(new Recipes(true, cancellation));
     TrainingRecord r = model.record();
     progress.accept(String.format(Locale.ROOT, "%s (%s): best validation accuracy %.4f at epoch %d, %.0f s",
         r.spec().name(), r.recipe(), r.bestValidationAccuracy(), r.bestEpoch(), r.seconds()));
@@ -220,7 +233,10 @@ public final class ModelPipeline {
         lineage(record), parent,
         Map.of("validation_accuracy", record.bestValidationAccuracy(), "training_seconds", record.seconds()));
     ModelPackager.Published published =
-        new ModelPackager(registry, planning).publish(request, step -> progress.accept("  " + step), plan.extraMeasurement);
+        new ModelPackager(registry, planning).publish(request, step -> {
+          plan.cancellation.check(step);
+          progress.accept("  " + step);
+        }, plan.extraMeasurement);
     progress.accept(String.format(Locale.ROOT, "published %s: %s accuracy int8 %.4f, fp32 %.4f, agreement %.4f; %d -> %d bytes; %s",
         published.version().ref(), reference.name(), published.accuracyInt8(), published.accuracyFp32(), published.agreement(),
         published.fp32Bytes(), published.int8Bytes(), published.version().directory()));

@@ -54,9 +54,15 @@ final class CandidateTraining {
   private static TrainedModel reDistill(Recipes recipes, ModelVersion champion, ModelVersion teacher, ImageDataset mix,
       RecipeConfig recipe, int seed, Map<String, Object> details) throws dev.osprey.model.registry.ModelLoadException {
     DjlNetwork teacherNet = PublishedNetwork.load(teacher);
-    try (TrainedModel adapted = recipes.adapt("teacher-adapt", teacherNet, schema(teacher.manifest()), mix,
-        recipe.teacher(seed), recipe.frozenLayers(), teachers(teacher.manifest()), Map.of());
-        PyTorchPredictor logits = adapted.network().newPredictor()) {
+    TrainedModel adapted;
+    try {
+      adapted = recipes.adapt("teacher-adapt", teacherNet, schema(teacher.manifest()), mix, recipe.teacher(seed),
+          recipe.frozenLayers(), teachers(teacher.manifest()), Map.of());
+    } catch (RuntimeException e) { // e.g. cancelled by close(): the adapted copy is not made, its network is ours
+      teacherNet.close();
+      throw e;
+    }
+    try (adapted; PyTorchPredictor logits = adapted.network().newPredictor()) {
       TrainedModel student = recipes.distill(PublishedNetwork.spec(champion), mix, recipe.distill(seed),
           List.of(new Recipes.Teacher(logits, Lineage.Teacher.of(teacher.ref()))), recipe.temperature(), recipe.alpha());
       TrainingRecord r = student.record();

@@ -28,12 +28,15 @@ import dev.osprey.trainer.Hyperparameters;
  * @param temperature distillation temperature T
  * @param alpha weight of the hard-label term
  * @param calibrationSamples int8 calibration images, taken from the run's data mix
+ * @param threads PyTorch intra-op threads training runs on (and ONNX Runtime's while the gate
+ *     measures); {@link #defaultThreads()} leaves half the cores to the services sharing the host
+ *     (see {@link dev.osprey.model.runtime.TorchThreads} for why more is slower on a busy host)
  * @throws IllegalArgumentException naming the field when a value is out of range
  */
 public record RecipeConfig(
     int epochs, int batchSize, float learningRate, int frozenLayers, float warmupFraction, float labelSmoothing,
     int validationCount, int patience, int teacherEpochs, int distillEpochs, float distillLearningRate,
-    float temperature, float alpha, int calibrationSamples) {
+    float temperature, float alpha, int calibrationSamples, int threads) {
 
   public RecipeConfig {
     if (frozenLayers < 0) {
@@ -54,13 +57,26 @@ public record RecipeConfig(
     if (calibrationSamples < 1) {
       throw new IllegalArgumentException("calibrationSamples must be >= 1, got " + calibrationSamples);
     }
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
     new Hyperparameters(epochs, batchSize, learningRate, warmupFraction, 1e-5f, labelSmoothing, 0, 0f, validationCount,
         patience, 0);
   }
 
-  /** 3 epochs of 128 at LR 3e-4 (10% warmup, cosine), first layer frozen, smoothing 0.05, 1,000 for early stopping (patience 2); re-distill: teacher 2 epochs, student 3 at 1e-3, T 4, alpha 0.1; 1,000 calibration images. */
+  /** 3 epochs of 128 at LR 3e-4 (10% warmup, cosine), first layer frozen, smoothing 0.05, 1,000 for early stopping (patience 2); re-distill: teacher 2 epochs, student 3 at 1e-3, T 4, alpha 0.1; 1,000 calibration images; {@link #defaultThreads()}. */
   public static RecipeConfig defaults() {
-    return new RecipeConfig(3, 128, 3e-4f, 1, 0.1f, 0.05f, 1000, 2, 2, 3, 1e-3f, 4f, 0.1f, 1000);
+    return new RecipeConfig(3, 128, 3e-4f, 1, 0.1f, 0.05f, 1000, 2, 2, 3, 1e-3f, 4f, 0.1f, 1000, defaultThreads());
+  }
+
+  /** Half the available cores, at least 1: the other half stay with inference, the monitor and the broker. */
+  public static int defaultThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+  }
+
+  public RecipeConfig withThreads(int n) {
+    return new RecipeConfig(epochs, batchSize, learningRate, frozenLayers, warmupFraction, labelSmoothing, validationCount,
+        patience, teacherEpochs, distillEpochs, distillLearningRate, temperature, alpha, calibrationSamples, n);
   }
 
   /**

@@ -16,6 +16,7 @@ import dev.osprey.model.registry.Lineage;
 import dev.osprey.model.registry.ModelLoadException;
 import dev.osprey.model.registry.ModelRegistry;
 import dev.osprey.model.registry.ModelVersion;
+import dev.osprey.model.runtime.TorchThreads;
 import dev.osprey.trainer.loop.PromotionGate;
 import dev.osprey.trainer.loop.RollbackVerdict;
 import dev.osprey.trainer.loop.RunRecovery;
@@ -72,7 +73,6 @@ final class RunExecutor {
   private final PromotionGate gate;
   private final StrategyChooser chooser;
   private final List<Strategy> promoted;
-  private final int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
   private RunTransition current;
 
   RunExecutor(TrainerConfig config, ModelRegistry registry, Datasets datasets, ImageDataset referenceTrain,
@@ -153,11 +153,12 @@ final class RunExecutor {
   private void train(RunTransition run, List<LabeledSample> window) throws Exception {
     metrics.running(true);
     long t0 = System.nanoTime();
+    TorchThreads.use(config.recipe().threads()); // this thread trains; its PyTorch team must not outnumber its share of cores
     ModelVersion champion = registry.load(config.modelName(), run.championVersion());
     ModelVersion teacher = teacherOf(champion);
     TrainingDataPlan plan = TrainingDataPlan.of(window, referenceTrain, champion.manifest().input(), config.data(), run.runId());
     GateMeasurement measurement = new GateMeasurement(champion.manifest().input(), plan.heldOutArrays(), referenceTest,
-        champion, teacher, threads);
+        champion, teacher, config.recipe().threads());
     StrategyChoice choice = chooser.choose(measurement.championReferenceAccuracy(), measurement.championHeldOutAccuracy(),
         StrategyChooser.fineTunesSinceDistill(promoted), plan.recentTrain().size());
     if (choice.strategy() == Strategy.RE_DISTILL && teacher == null) {
@@ -192,6 +193,7 @@ final class RunExecutor {
     }).optPublish(new ModelPipeline.Publication(config.modelName(), referenceTest.name(), null,
             Math.min(config.recipe().calibrationSamples(), mix.size()), CalibrationMethod.ENTROPY, run.championVersion()))
         .optCalibrationData(mix)
+        .optCancellation(stopping::getAsBoolean) // close(): stop within a batch, publish nothing
         .optExtraMeasurement((fp32, int8) -> {
           requireRunning(); // a stopping trainer publishes nothing: the restarted one trains again
           long s = System.nanoTime();
@@ -219,7 +221,7 @@ final class RunExecutor {
       TrainingDataPlan plan = TrainingDataPlan.of(window, referenceTrain, champion.manifest().input(), config.data(),
           published.runId());
       GateMeasurement m = new GateMeasurement(champion.manifest().input(), plan.heldOutArrays(), referenceTest, champion,
-          teacherOf(champion), threads);
+          teacherOf(champion), config.recipe().threads());
       decision = gate.decide(m.evidence(candidate.file(FileRoles.FP32_ONNX), candidate.file(FileRoles.INT8_ONNX)));
       metrics.phase("gate", Duration.ofNanos(System.nanoTime() - s));
     }

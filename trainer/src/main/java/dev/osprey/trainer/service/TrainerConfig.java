@@ -128,6 +128,7 @@ public record TrainerConfig(
   public static final String KEY_TEMPERATURE = "trainer.recipe.temperature";
   public static final String KEY_ALPHA = "trainer.recipe.alpha";
   public static final String KEY_CALIBRATION = "trainer.recipe.calibration.samples";
+  public static final String KEY_THREADS = "trainer.recipe.threads";
   public static final String KEY_GATE_MIN_HELD_OUT = "trainer.gate.min.held.out";
   public static final String KEY_GATE_MARGIN = "trainer.gate.held.out.margin";
   public static final String KEY_GATE_FORGETTING = "trainer.gate.forgetting.bound";
@@ -171,7 +172,8 @@ public record TrainerConfig(
         s.getInt(KEY_VALIDATION, r.validationCount()), s.getInt(KEY_PATIENCE, r.patience()),
         s.getInt(KEY_TEACHER_EPOCHS, r.teacherEpochs()), s.getInt(KEY_DISTILL_EPOCHS, r.distillEpochs()),
         (float) number(s, KEY_DISTILL_LR, r.distillLearningRate()), (float) number(s, KEY_TEMPERATURE, r.temperature()),
-        (float) number(s, KEY_ALPHA, r.alpha()), s.getInt(KEY_CALIBRATION, r.calibrationSamples()));
+        (float) number(s, KEY_ALPHA, r.alpha()), s.getInt(KEY_CALIBRATION, r.calibrationSamples()),
+        s.getInt(KEY_THREADS, r.threads()));
     GateConfig g = d.gate();
     GateConfig gate = new GateConfig(s.getInt(KEY_GATE_MIN_HELD_OUT, g.minHeldOut()), number(s, KEY_GATE_MARGIN, g.heldOutMargin()),
         number(s, KEY_GATE_FORGETTING, g.forgettingBound()), number(s, KEY_GATE_INT8, g.minInt8Agreement()),

@@ -20,6 +20,7 @@ import dev.osprey.trainer.loop.RunRecovery;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +46,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start()} checks the topics, loads the reference sets, fences a previous incarnation,
  * reads the run log and the models topic, plans the recovery of unfinished runs
- * ({@link RunRecovery}) and starts both threads. {@link #close()} is idempotent; a run cut short by
- * it is carried on by the next start.
+ * ({@link RunRecovery}) and starts both threads. {@link #close()} is idempotent: it stops a run in
+ * progress within one training batch or one publishing step (nothing is published), waits for the
+ * run worker to end, and the next start carries the run on.
  */
 public final class TrainerService implements OspreyService {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
+  /** The longest {@link #close()} waits for the run worker (one batch or one publishing step takes far less). */
+  private static final Duration WORKER_JOIN = Duration.ofSeconds(60);
 
   private final TrainerConfig config;
   private final Topics topics;
@@ -203,7 +207,9 @@ public final class TrainerService implements OspreyService {
       try {
         task.run();
       } catch (Exception e) {
-        if (!closed) {
+        if (closed) {
+          LOG.info("run stopped by close() ({}); the next start carries it on", e.getMessage());
+        } else {
           LOG.error("run failed", e);
           try {
             executor.abandonCurrent("failed: " + e);
@@ -259,12 +265,19 @@ public final class TrainerService implements OspreyService {
     if (closed) {
       return;
     }
+    long t0 = System.nanoTime();
     closed = true;
     ExecutorService w = worker;
-    // a training step does not stop midway: give it a moment, then close the log under it
+    // the run worker sees `closed` through its cancellation: training stops before its next batch,
+    // publishing before its next step. Wait for it: a process that exits while libtorch computes
+    // can crash in native code, and the run log must not close under a write.
     ShutdownOrder.close(LOG, events, w == null ? null : () -> {
       w.shutdownNow();
-      w.awaitTermination(5, TimeUnit.SECONDS);
+      if (!w.awaitTermination(WORKER_JOIN.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("the run worker did not stop within {}; closing without it", WORKER_JOIN);
+      } else {
+        LOG.info("run worker stopped {} ms after close()", (System.nanoTime() - t0) / 1_000_000);
+      }
     }, runLog);
   }
 }

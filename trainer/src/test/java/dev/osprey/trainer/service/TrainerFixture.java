@@ -90,7 +90,7 @@ final class TrainerFixture {
   }
 
   /** Fine-tuning: 2 epochs of 64 at 1e-3; re-distillation: the teacher 1 epoch, the student 1 at 1e-3. */
-  static final RecipeConfig RECIPE = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300);
+  static final RecipeConfig RECIPE = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 1, 1e-3f, 4f, 0.3f, 300, 1);
 
   /** {@link #config()} with another strategy and recipe. */
   static TrainerConfig config(StrategyConfig.Mode strategy, RecipeConfig recipe) {

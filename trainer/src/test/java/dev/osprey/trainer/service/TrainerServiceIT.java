@@ -18,14 +18,17 @@ import dev.osprey.core.event.RunTransition;
 import dev.osprey.core.service.Health;
 import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.registry.ModelRef;
+import dev.osprey.trainer.ClassifierTrainer;
 import dev.osprey.trainer.loop.StrategyConfig;
 import dev.osprey.trainer.service.TrainerFixture.Setup;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * labels with a drift alarm. Honest labels: the trainer fine-tunes, the gate passes and the
  * candidate is activated by the trainer; a kill right after the activation and a restart do not
  * activate it again; poor online outcomes then roll it back. A kill during training: the next
- * start trains again (attempt 2 of the same run) and activates once. 30% flipped labels: the gate
+ * start trains again (attempt 2 of the same run) and activates once. close() during training stops
+ * it within a batch and publishes nothing. 30% flipped labels: the gate
  * refuses and says why. Re-distill: the teacher is adapted, a fresh student distilled from it beats
  * the champion on the held-out rotated digits and is gated, its lineage naming the published teacher.
  */
@@ -145,6 +149,39 @@ class TrainerServiceIT {
   }
 
   @Test
+  void closeDuringTrainingStopsItWithinABatchWaitsForTheWorkerAndPublishesNothing() throws Exception {
+    Setup s = setup("closed");
+    produceDrift(s, 0.0);
+    TrainerService trainer = s.service(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), RunHooks.NONE);
+    trainer.start();
+    Thread worker = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+        .until(TrainerServiceIT::workerInsideTrainingLoop, Objects::nonNull);
+    long t0 = System.nanoTime();
+    trainer.close();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertFalse(worker.isAlive(), "close() returned only after the run worker ended");
+    assertTrue(seconds < 5, "close() stopped the training within a batch, not after its 60 s bound: " + seconds + " s");
+    assertEquals(RunPhase.TRAINING, last(s.read(s.topics.runs())).phase(), "left for the next start to carry on");
+    assertEquals(List.of(1), s.registry.versions(MODEL), "nothing published");
+    assertEquals(List.of(1), s.read(s.topics.models()).stream().map(ModelActivation::version).toList());
+  }
+
+  /**
+   * The trainer's run worker while it is inside a training step (backward pass or optimizer update,
+   * which only happen in the batch loop of {@link ClassifierTrainer#fit}), else null.
+   */
+  private static Thread workerInsideTrainingLoop() {
+    for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+      List<String> classes = Arrays.stream(t.getValue()).map(StackTraceElement::getClassName).toList();
+      if (t.getKey().getName().equals("osprey-trainer-run") && classes.contains(ClassifierTrainer.class.getName())
+          && classes.stream().anyMatch(c -> c.endsWith("GradientCollector") || c.startsWith("ai.djl.training.optimizer."))) {
+        return t.getKey();
+      }
+    }
+    return null;
+  }
+
+  @Test
   void refusesWhenAThirdOfTheLabelsAreFlipped() throws Exception {
     Setup s = setup("flipped");
     produceDrift(s, 0.3);
@@ -173,7 +210,7 @@ class TrainerServiceIT {
     produceDrift(s, 0.0);
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // a fresh student needs more than one epoch: 3 at 2e-3 after the teacher's one
-    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300);
+    RecipeConfig recipe = new RecipeConfig(2, 64, 1e-3f, 1, 0.1f, 0.05f, 200, 2, 1, 3, 2e-3f, 4f, 0.3f, 300, 1);
     try (TrainerService trainer = s.service(meters, RunHooks.NONE, StrategyConfig.Mode.RE_DISTILL, recipe)) {
       trainer.start();
       await().atMost(Duration.ofMinutes(5)).until(() -> {

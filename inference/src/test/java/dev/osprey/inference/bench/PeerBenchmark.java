@@ -46,7 +46,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * consumer of each contender's output topic, from its first prediction to its N-th (start-up is
  * reported apart). Prints a markdown table with the per-round ratio.
  *
- * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3]}. One torch
+ * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3 | none]};
+ * {@code none} drains with Osprey alone, e.g. to watch its throughput while something else runs
+ * (each round prints its wall-clock span). One torch
  * thread by default, like Osprey's one intra-op thread per session: with two, OpenMP's spinning
  * threads fight the broker and the consumer for the two cores (415 samples/s in a trial at load 10,
  * against 2,339 with one).
@@ -100,24 +102,29 @@ public final class PeerBenchmark {
       System.err.printf("%d samples in %s; python %s with %d torch threads%n", n, topics.samples().name(), python,
           pythonThreads);
 
+      boolean withPeer = !python.equals("none");
       // an untimed round of each first: the JIT compiles Osprey's loop, the OS caches Python's modules
-      System.err.println("warm-up: " + osprey(kafka, topics, registry, 0, n) + ", "
-          + peer(kafka, topics, python, script, fp32, 0, n, pythonThreads));
+      System.err.println("warm-up: " + osprey(kafka, topics, registry, 0, n)
+          + (withPeer ? ", " + peer(kafka, topics, python, script, fp32, 0, n, pythonThreads) : ""));
       List<Drain> osprey = new ArrayList<>();
       List<Drain> peer = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         boolean ospreyFirst = round % 2 == 1;
         for (int k = 0; k < 2; k++) {
           if ((k == 0) == ospreyFirst) {
+            long from = System.currentTimeMillis();
             osprey.add(osprey(kafka, topics, registry, round, n));
-            System.err.println("round " + round + ": " + last(osprey));
-          } else {
+            System.err.printf(Locale.ROOT, "round %d: %s, wall clock %s .. %s%n", round, last(osprey),
+                java.time.Instant.ofEpochMilli(from), java.time.Instant.now());
+          } else if (withPeer) {
             peer.add(peer(kafka, topics, python, script, fp32, round, n, pythonThreads));
             System.err.println("round " + round + ": " + last(peer));
           }
         }
       }
-      System.out.println(report(osprey, peer, n, pythonThreads));
+      if (withPeer) {
+        System.out.println(report(osprey, peer, n, pythonThreads));
+      }
     } finally {
       try (var walk = Files.walk(registryDir)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -23,6 +23,8 @@ import java.util.function.Function;
  *   <li>{@code osprey_inference_model_latency_seconds{model_version}}: one model call (a batch);
  *   <li>{@code osprey_inference_postprocess_latency_seconds}: logits to predictions (softmax, label,
  *       record) for one model call;
+ *   <li>{@code osprey_inference_transaction_latency_seconds}: encoding and writing one transaction's
+ *       predictions and dead letters and committing it with its offsets (the broker's round trips);
  *   <li>{@code osprey_inference_end_to_end_latency_seconds{model_version}}: sample timestamp to
  *       committed prediction;
  *   <li>{@code osprey_inference_batch_size_samples}: samples per model call;
@@ -46,6 +48,7 @@ public final class InferenceMetrics {
   public static final String PREPROCESS_LATENCY = "osprey.inference.preprocess.latency";
   public static final String MODEL_LATENCY = "osprey.inference.model.latency";
   public static final String POSTPROCESS_LATENCY = "osprey.inference.postprocess.latency";
+  public static final String TRANSACTION_LATENCY = "osprey.inference.transaction.latency";
   public static final String END_TO_END_LATENCY = "osprey.inference.end.to.end.latency";
   public static final String BATCH_SIZE = "osprey.inference.batch.size";
   public static final String PREDICTIONS = "osprey.inference.predictions";
@@ -66,6 +69,7 @@ public final class InferenceMetrics {
   private final DistributionSummary batchSize;
   private final Timer preprocess;
   private final Timer postprocess;
+  private final Timer transaction;
 
   public InferenceMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -76,6 +80,8 @@ public final class InferenceMetrics {
         .register(registry);
     this.preprocess = stageTimer(PREPROCESS_LATENCY, "Parsing, validating and normalizing one batch's samples");
     this.postprocess = stageTimer(POSTPROCESS_LATENCY, "Logits to predictions (softmax, label, record) for one model call");
+    this.transaction = stageTimer(TRANSACTION_LATENCY,
+        "Encoding and writing one transaction's predictions and dead letters and committing it with its offsets");
     Gauge.builder(CONSUMER_LAG, consumerLag, AtomicLong::get)
         .description("Records between this instance's position and the end of its assigned sample partitions")
         .baseUnit("records")
@@ -93,6 +99,11 @@ public final class InferenceMetrics {
    *
    * @return the seconds on the first call, NaN on later ones
    */
+  /** True until {@link #firstPredictionCommitted} was called. */
+  boolean awaitingFirstPrediction() {
+    return !firstPrediction.get();
+  }
+
   public double firstPredictionCommitted(long nowMillis, long processStartMillis) {
     if (!firstPrediction.compareAndSet(false, true)) {
       return Double.NaN;
@@ -129,6 +140,10 @@ public final class InferenceMetrics {
 
   void postprocess(long nanos) {
     postprocess.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void transaction(long nanos) {
+    transaction.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void modelCall(int version, int samples, long nanos) {

@@ -97,6 +97,13 @@ final class MicroBatcher {
     return b;
   }
 
+  /** The buffered records, taken out of the buffer (the HTTP requests stay). */
+  List<ConsumerRecord<String, byte[]>> takeRecords() {
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>(records);
+    records.clear();
+    return out;
+  }
+
   /** Drops the buffered records of {@code partitions} (revoked: their offsets were never committed); returns how many. */
   int drop(Collection<TopicPartition> partitions) {
     int before = records.size();

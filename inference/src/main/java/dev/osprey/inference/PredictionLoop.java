@@ -42,20 +42,24 @@ import org.slf4j.LoggerFactory;
  * versions) and is one Kafka transaction: its predictions, its dead letters and its consumed
  * offsets commit together or not at all. Consumers downstream read {@code read_committed}.
  *
+ * <p>A batch's transaction commits on the {@link CommitPipeline}'s thread while the loop polls and
+ * scores the next batch; the loop waits for it before handing over the next one.
+ *
  * <p>Failures: a sample that does not decode or does not fit the model goes to the DLQ in the
  * batch's transaction (never a crash loop). A transaction that fails is aborted and the source
- * rewound to the batch's first offsets, so the batch runs again. A fenced producer (another
- * instance took this transactional id) stops the loop: the service reports unhealthy.
+ * rewound to the batch's first offsets, so the batch runs again, with every record consumed after
+ * it (dropped, uncommitted). A fenced producer (another instance took this transactional id) stops
+ * the loop: the service reports unhealthy.
  *
- * <p>Rebalances: transactions always finish before the next poll, so nothing is in flight across
- * a rebalance except the buffer; on revoke the buffered records of the revoked partitions are
- * dropped (their offsets were never committed, so the new owner reads them again).
+ * <p>Rebalances: partitions are given up only after the transaction in flight has ended (the revoke
+ * callback waits for it); then the buffered records of the revoked partitions are dropped (their
+ * offsets were never committed, so the new owner reads them again).
  */
 final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   private static final Logger LOG = LoggerFactory.getLogger(PredictionLoop.class);
   private static final Duration IDLE_POLL = Duration.ofMillis(100);
   /** Most model calls (of maxBatchSize samples) in one transaction when records are waiting. */
-  static final int MODEL_BATCHES_PER_TRANSACTION = 8;
+  static final int MODEL_BATCHES_PER_TRANSACTION = 32;
 
   private final String instance;
   private final SampleValidator validator;
@@ -65,16 +69,19 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   private final SampleSource source;
   private final MicroBatcher batcher;
   private final TransactionalSink sink;
+  private final CommitPipeline commits;
   private final List<KafkaClientMetrics> clientMetrics;
 
   /**
    * @param consumer the samples consumer, configured as {@link #create} does (group, static membership)
    * @param producer the transactional producer of predictions and dead letters
    * @param clientMetrics the clients' own meters, closed with the loop
+   * @param committer runs the transactions' commits beside the loop ({@link CommitPipeline}); a
+   *     direct executor commits each batch before the loop goes on
    */
   PredictionLoop(InferenceConfig config, Topics topics, EventCodec codec, ModelHolder holder, InferenceMetrics metrics,
       Clock clock, Consumer<String, byte[]> consumer, Producer<String, byte[]> producer,
-      List<KafkaClientMetrics> clientMetrics) {
+      List<KafkaClientMetrics> clientMetrics, java.util.concurrent.Executor committer) {
     super(LOG);
     this.instance = config.transactionalId();
     this.validator = new SampleValidator(codec, SampleValidator.DEFAULT_MAX_BYTES);
@@ -84,6 +91,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
     this.source = new SampleSource(consumer, topics.samples().name(), instance);
     this.batcher = new MicroBatcher(config.maxBatchSize(), config.maxBatchDelay(), System::nanoTime);
     this.sink = new TransactionalSink(producer, topics, codec, metrics, clock);
+    this.commits = new CommitPipeline(sink, committer);
     this.clientMetrics = clientMetrics;
   }
 
@@ -104,7 +112,8 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
     // the clients' own metrics (fetch lag, request latency, batch sizes, ...) beside Osprey's
     List<KafkaClientMetrics> clientMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
     clientMetrics.forEach(m -> m.bindTo(metrics.registry()));
-    return new PredictionLoop(config, topics, codec, holder, metrics, clock, consumer, producer, clientMetrics);
+    return new PredictionLoop(config, topics, codec, holder, metrics, clock, consumer, producer, clientMetrics,
+        CommitPipeline.committerThread(id));
   }
 
   @Override
@@ -160,6 +169,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
 
   /** One round: poll (or wait for HTTP requests), and handle the buffer if a batch is due. */
   void step() {
+    reread(commits.finished(), List.of());
     batcher.add(source.poll(batcher.pollTimeout(IDLE_POLL)));
     metrics.consumerLag(source.lag());
     batcher.drainRequests();
@@ -169,6 +179,8 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   }
 
   private void dropRevoked(Collection<TopicPartition> partitions) {
+    // the transaction in flight may hold these partitions' offsets: it ends before they are given up
+    commits.awaitQuietly();
     int dropped = batcher.drop(partitions);
     if (dropped > 0) {
       LOG.info("partitions {} revoked: dropped {} buffered samples (not committed; their new owner reads them)",
@@ -181,6 +193,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
     batcher.failRequests(new UnavailableException("the prediction loop is stopped"));
     clientMetrics.forEach(KafkaClientMetrics::close);
     try {
+      commits.close();
       source.close();
     } finally {
       sink.close();
@@ -224,16 +237,28 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
       }
     }
     deadLetters.addAll(rows.rejected);
-    if (!sink.commit(consumed, predictions, deadLetters, source.groupMetadata())) {
-      source.rewind(consumed);
-    } else if (!predictions.isEmpty()) {
-      double startup = metrics.firstPredictionCommitted(System.currentTimeMillis(),
-          java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
-      if (!Double.isNaN(startup)) {
-        LOG.info("first prediction committed {} s after the process started", String.format(java.util.Locale.ROOT,
-            "%.2f", startup));
-      }
+    if (reread(commits.await(), consumed)) {
+      return; // the transaction before failed: this batch came after its records and is read again with them
     }
+    commits.submit(consumed, predictions, deadLetters, source.groupMetadata());
+    reread(commits.finished(), List.of()); // committed already when the committer is the calling thread
+  }
+
+  /**
+   * After a transaction that failed: seeks back to its first records, so they and everything consumed
+   * after them ({@code after}, the buffer) are read again; nothing of theirs was committed.
+   *
+   * @return true when {@code outcome} failed and the records were rewound
+   */
+  private boolean reread(CommitPipeline.Outcome outcome, List<ConsumerRecord<String, byte[]>> after) {
+    if (outcome == null || outcome.committed()) {
+      return false;
+    }
+    List<ConsumerRecord<String, byte[]>> again = new ArrayList<>(outcome.consumed());
+    again.addAll(after);
+    again.addAll(batcher.takeRecords());
+    source.rewind(again);
+    return true;
   }
 
   private static void answer(List<MicroBatcher.HttpRequest> requests, List<BatchScorer.Scored> scored) {

@@ -78,6 +78,6 @@ final class SampleRows {
           "model " + model.ref() + " takes a " + model.manifest().input().dtype().wireName() + " tensor "
               + model.manifest().input().shape() + "; this sample has tabular features");
     }
-    model.manifest().input().normalize(s.tensor(), x, offset);
+    model.normalizer().normalize(s.tensor(), x, offset);
   }
 }

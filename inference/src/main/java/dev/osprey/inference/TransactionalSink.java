@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * it consumed ({@code sendOffsetsToTransaction} with the consumer's group metadata) commit together
  * or not at all. A transaction that fails is aborted and reported, so the caller rewinds and the
  * batch runs again; a producer that cannot go on (fenced by another instance with the same
- * transactional id, or refused) throws. Used by the prediction loop's thread only.
+ * transactional id, or refused) throws. Used by one thread at a time: the {@link CommitPipeline}'s.
  */
 final class TransactionalSink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalSink.class);
@@ -74,6 +74,7 @@ final class TransactionalSink implements AutoCloseable {
       offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
           (a, b) -> a.offset() >= b.offset() ? a : b);
     }
+    long start = System.nanoTime();
     try {
       producer.beginTransaction();
       for (Prediction p : predictions) {
@@ -93,6 +94,7 @@ final class TransactionalSink implements AutoCloseable {
       metrics.transaction("aborted");
       return false;
     }
+    metrics.transaction(System.nanoTime() - start);
     metrics.transaction("committed");
     long now = clock.millis();
     for (Prediction p : predictions) {
@@ -100,6 +102,14 @@ final class TransactionalSink implements AutoCloseable {
     }
     for (DeadLetter d : deadLetters) {
       metrics.deadLetter(d.reason().reason().code());
+    }
+    if (!predictions.isEmpty() && metrics.awaitingFirstPrediction()) {
+      double startup = metrics.firstPredictionCommitted(System.currentTimeMillis(),
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+      if (!Double.isNaN(startup)) {
+        LOG.info("first prediction committed {} s after the process started",
+            String.format(java.util.Locale.ROOT, "%.2f", startup));
+      }
     }
     return true;
   }

@@ -63,6 +63,10 @@ class PredictionLoopTest {
   private final ModelHolder holder = new ModelHolder();
   private final StubPredictor predictor = new StubPredictor();
   private PredictionLoop loop;
+  // the pipelined loop's own clients (tests that start it)
+  private final MockConsumer<String, byte[]> source = new MockConsumer<>("earliest");
+  private final GatedProducer gated = new GatedProducer();
+  private PredictionLoop pipelined;
 
   @BeforeEach
   void start() {
@@ -70,7 +74,7 @@ class PredictionLoopTest {
     // batches of 4 that never fall due by time: only size (or stopping) hands a batch out
     InferenceConfig config = InferenceConfig.of("digits").withBatching(4, Duration.ofHours(1));
     loop = new PredictionLoop(config, TOPICS, CODEC, holder, metrics, Clock.fixed(Instant.ofEpochMilli(NOW + 50),
-        ZoneOffset.UTC), consumer, producer, List.of());
+        ZoneOffset.UTC), consumer, producer, List.of(), Runnable::run);
     loop.initTransactions();
     loop.subscribe();
     consumer.rebalance(List.of(P0, P1));
@@ -79,6 +83,10 @@ class PredictionLoopTest {
 
   @AfterEach
   void close() throws InterruptedException {
+    gated.gate.countDown();
+    if (pipelined != null) {
+      pipelined.stop();
+    }
     loop.stop();
     holder.close();
   }
@@ -263,5 +271,122 @@ class PredictionLoopTest {
     assertEquals("the prediction loop is stopped", stopped.getCause().getMessage());
     assertTrue(consumer.closed());
     assertTrue(producer.closed());
+  }
+
+  /** A MockProducer whose commits wait at a gate, so a transaction stays in flight as long as a test wants. */
+  private static final class GatedProducer extends MockProducer<String, byte[]> {
+    final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+
+    GatedProducer() {
+      super(true, null, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public void commitTransaction() {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      super.commitTransaction();
+    }
+  }
+
+  /** A loop whose commits run on their own thread, as in the service, over its own consumer and gated producer. */
+  private PredictionLoop startPipelined() {
+    pipelined = new PredictionLoop(InferenceConfig.of("digits").withBatching(4, Duration.ofHours(1)), TOPICS,
+        CODEC, holder, metrics, Clock.fixed(Instant.ofEpochMilli(NOW + 50), ZoneOffset.UTC), source, gated, List.of(),
+        CommitPipeline.committerThread("test"));
+    pipelined.initTransactions();
+    pipelined.subscribe();
+    source.rebalance(List.of(P0, P1));
+    source.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    return pipelined;
+  }
+
+  private void sendTo(TopicPartition tp, long offset, Sample s) {
+    source.addRecord(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, s.id(), CODEC.encode(s)));
+  }
+
+  private List<String> gatedIds() {
+    return gated.history().stream().filter(r -> r.topic().equals(TOPICS.predictions().name())).map(ProducerRecord::key).toList();
+  }
+
+  /**
+   * Batch A (a0..a3 on P0) handed to the committer, its commit held at the gate; then batch B (b0..b3
+   * at offsets {@code bFrom..} of {@code bOn}) polled and scored on another thread, which then waits
+   * for A. Returns that thread's step.
+   */
+  private CompletableFuture<Void> aInFlightWhileBIsScored(PredictionLoop p, TopicPartition bOn, long bFrom) {
+    for (int i = 0; i < 4; i++) {
+      sendTo(P0, i, image("a" + i, i));
+    }
+    p.step();
+    for (int i = 0; i < 4; i++) {
+      sendTo(bOn, bFrom + i, image("b" + i, i));
+    }
+    CompletableFuture<Void> second = CompletableFuture.runAsync(p::step);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> predictor.calls.get() == 2);
+    return second;
+  }
+
+  @Test
+  void theNextBatchIsScoredWhileTheLastOneCommits() throws Exception {
+    CompletableFuture<Void> second = aInFlightWhileBIsScored(startPipelined(), P0, 4);
+    assertEquals(0, gated.commitCount(), "B was scored while A's transaction was still open");
+    assertFalse(second.isDone(), "B waits for A's commit before its own transaction begins");
+
+    gated.gate.countDown();
+    second.get(10, TimeUnit.SECONDS);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gated.commitCount() == 2);
+    assertEquals(List.of("a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"), gatedIds());
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(4))), Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(8)))),
+        gated.consumerGroupOffsetsHistory(), "each transaction commits its own records' offsets, in order");
+  }
+
+  @Test
+  void aFailedTransactionIsReadAgainWithTheBatchScoredBehindIt() throws Exception {
+    PredictionLoop p = startPipelined();
+    CompletableFuture<Void> second = aInFlightWhileBIsScored(p, P1, 0); // B on a partition A did not touch
+    gated.commitTransactionException = new KafkaException("broker said no");
+    gated.gate.countDown();
+    second.get(10, TimeUnit.SECONDS);
+
+    assertTrue(gated.transactionAborted());
+    assertEquals(List.of(), gated.history(), "nothing of the aborted transaction is visible");
+    assertEquals(0, source.position(P0), "back to A's first record");
+    assertEquals(0, source.position(P1), "and B's: it came after A and was never committed");
+    assertEquals(1, count(InferenceMetrics.TRANSACTIONS, "outcome", "aborted"));
+
+    gated.commitTransactionException = null;
+    for (int i = 0; i < 4; i++) { // what the broker delivers again
+      sendTo(P0, i, image("a" + i, i));
+      sendTo(P1, i, image("b" + i, i));
+    }
+    p.step();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gated.commitCount() == 1);
+    assertEquals(List.of("a0", "a1", "a2", "a3", "b0", "b1", "b2", "b3"), gatedIds().stream().sorted().toList(),
+        "each exactly once");
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(4), P1, new OffsetAndMetadata(4)))),
+        gated.consumerGroupOffsetsHistory());
+  }
+
+  @Test
+  void aPartitionIsGivenUpOnlyAfterTheTransactionHoldingItsOffsetsEnds() throws Exception {
+    PredictionLoop p = startPipelined();
+    for (int i = 0; i < 4; i++) {
+      sendTo(P0, i, image("a" + i, i));
+    }
+    p.step();
+    CompletableFuture<Long> revoke = CompletableFuture.supplyAsync(() -> {
+      source.rebalance(List.of(P1)); // P0 goes to another instance
+      p.step();
+      return gated.commitCount();
+    });
+    org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> !revoke.isDone());
+    gated.gate.countDown();
+    assertEquals(1L, revoke.get(10, TimeUnit.SECONDS), "A's offsets were committed before P0 was given up");
+    assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(4)))), gated.consumerGroupOffsetsHistory());
   }
 }

@@ -51,15 +51,7 @@ public record InputSpec(DType dtype, List<Integer> shape, float scale, float[] m
    * @throws InvalidEventException if dtype or shape do not fit this model
    */
   public void normalize(Tensor t, float[] out, int offset) throws InvalidEventException {
-    if (t.dtype() != dtype) {
-      throw new InvalidEventException(
-          RejectReason.INCOMPATIBLE_INPUT, "model expects " + dtype.wireName() + ", got " + t.dtype().wireName());
-    }
-    if (!t.shape().equals(shape) && !(t.shape().size() == shape.size() + 1 && t.shape().get(0) == 1
-        && t.shape().subList(1, t.shape().size()).equals(shape))) {
-      throw new InvalidEventException(
-          RejectReason.INCOMPATIBLE_INPUT, "model expects shape " + shape + ", got " + t.shape());
-    }
+    requireFits(t);
     // Straight from the wire bytes into the batch: no float[] per sample (the same arithmetic as
     // normalize(float[], ...), so the results are identical to the bit).
     byte[] data = t.data();
@@ -76,6 +68,24 @@ public record InputSpec(DType dtype, List<Integer> shape, float scale, float[] m
         int c = i / perChannel;
         out[offset + i] = (values.get(i) / scale - mean[c]) / std[c];
       }
+    }
+  }
+
+  /**
+   * Checks a tensor fits this input: its dtype, and its shape (with or without a leading batch
+   * dimension of 1).
+   *
+   * @throws InvalidEventException ({@code INCOMPATIBLE_INPUT}) if not
+   */
+  public void requireFits(Tensor t) throws InvalidEventException {
+    if (t.dtype() != dtype) {
+      throw new InvalidEventException(
+          RejectReason.INCOMPATIBLE_INPUT, "model expects " + dtype.wireName() + ", got " + t.dtype().wireName());
+    }
+    if (!t.shape().equals(shape) && !(t.shape().size() == shape.size() + 1 && t.shape().get(0) == 1
+        && t.shape().subList(1, t.shape().size()).equals(shape))) {
+      throw new InvalidEventException(
+          RejectReason.INCOMPATIBLE_INPUT, "model expects shape " + shape + ", got " + t.shape());
     }
   }
 

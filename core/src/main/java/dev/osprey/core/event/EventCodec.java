@@ -20,6 +20,7 @@ import java.util.function.Predicate;
  */
 public final class EventCodec {
   private final ObjectMapper mapper;
+  private final StreamingSampleDecoder samples;
 
   public EventCodec() {
     this.mapper =
@@ -33,7 +34,11 @@ public final class EventCodec {
             // Python's json.dumps writes NaN/Infinity literals: parse them so the validator can
             // reject them with the precise reason (non-finite) rather than "not JSON".
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            // Schubfach instead of Float.toString: the shortest decimal that reads back to the same
+            // float (what JDK 19+ prints too); Float.toString took 8% of the serving loop's Java time
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .build();
+    this.samples = new StreamingSampleDecoder(mapper.getFactory(), mapper.getDeserializationConfig().getBase64Variant());
   }
 
   /** The configured mapper, for codecs of later event types (predictions, models, ...). */
@@ -59,6 +64,12 @@ public final class EventCodec {
 
   /** Decodes a sample, checking structure (not shape/value semantics: see {@link SampleValidator}). */
   public Sample decodeSample(byte[] json) throws InvalidEventException {
+    Sample plain = samples.decode(json); // one streaming pass; null for anything but the plain shape
+    return plain != null ? plain : decodeSampleTree(json);
+  }
+
+  /** The tree path of {@link #decodeSample}: decides every sample the streaming pass does not take. */
+  Sample decodeSampleTree(byte[] json) throws InvalidEventException {
     JsonNode node = readTree(json);
     checkSchema(node, Sample.SCHEMA_VERSION);
     require(node, "id", JsonNode::isTextual);

@@ -7,6 +7,7 @@ import dev.osprey.core.event.Sample;
 import dev.osprey.core.kafka.TopicAdmin;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.inference.InferenceConfig;
+import dev.osprey.inference.InferenceMetrics;
 import dev.osprey.inference.InferenceService;
 import dev.osprey.inference.TopicClients;
 import dev.osprey.model.plan.HostProfile;
@@ -46,7 +47,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * consumer of each contender's output topic, from its first prediction to its N-th (start-up is
  * reported apart). Prints a markdown table with the per-round ratio.
  *
- * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3 | none]};
+ * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3 | none]
+ * [warm-up rounds=1]};
  * {@code none} drains with Osprey alone, e.g. to watch its throughput while something else runs
  * (each round prints its wall-clock span). One torch
  * thread by default, like Osprey's one intra-op thread per session: with two, OpenMP's spinning
@@ -73,6 +75,7 @@ public final class PeerBenchmark {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int pythonThreads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     String python = args.length > 3 ? args[3] : "/usr/bin/python3";
+    int warmups = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     Path script = Path.of("src/test/python/peer_consumer.py").toAbsolutePath();
     if (!Files.isRegularFile(script)) {
       throw new IllegalStateException("run from the inference module's directory: " + script + " not found");
@@ -103,9 +106,12 @@ public final class PeerBenchmark {
           pythonThreads);
 
       boolean withPeer = !python.equals("none");
-      // an untimed round of each first: the JIT compiles Osprey's loop, the OS caches Python's modules
-      System.err.println("warm-up: " + osprey(kafka, topics, registry, 0, n)
-          + (withPeer ? ", " + peer(kafka, topics, python, script, fp32, 0, n, pythonThreads) : ""));
+      // untimed rounds of each first: the JIT compiles Osprey's loop and the broker's request paths
+      // (a service runs for days: its steady state is what a user gets), the OS caches Python's modules
+      for (int w = 1; w <= warmups; w++) {
+        System.err.println("warm-up " + w + ": " + osprey(kafka, topics, registry, -w, n)
+            + (withPeer ? ", " + peer(kafka, topics, python, script, fp32, -w, n, pythonThreads) : ""));
+      }
       List<Drain> osprey = new ArrayList<>();
       List<Drain> peer = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
@@ -123,7 +129,7 @@ public final class PeerBenchmark {
         }
       }
       if (withPeer) {
-        System.out.println(report(osprey, peer, n, pythonThreads));
+        System.out.println(report(osprey, peer, n, pythonThreads, warmups));
       }
     } finally {
       try (var walk = Files.walk(registryDir)) {
@@ -135,13 +141,31 @@ public final class PeerBenchmark {
   private static Drain osprey(Properties kafka, Topics topics, ModelRegistry registry, int round, int n) throws Exception {
     try (Counter out = new Counter(kafka, topics.predictions().name())) {
       long start = System.nanoTime();
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
       try (InferenceService service = new InferenceService(InferenceConfig.of(TestModels.NAME)
-          .withInstance("bench-osprey-" + round, "0").withHttp("127.0.0.1", -1, null), topics, new SimpleMeterRegistry(),
+          .withInstance("bench-osprey-" + round, "0").withHttp("127.0.0.1", -1, null), topics, meters,
           registry, kafka)) {
         service.start();
-        return out.await("osprey", n, start);
+        Drain d = out.await("osprey", n, start);
+        System.err.println("  loop stages, seconds in all: " + stages(meters));
+        return d;
       }
     }
+  }
+
+  /** Where the loop's time went: the service's stage timers, summed (the rest is polling and waiting). */
+  private static String stages(SimpleMeterRegistry meters) {
+    StringBuilder out = new StringBuilder();
+    for (String name : List.of(InferenceMetrics.PREPROCESS_LATENCY, InferenceMetrics.MODEL_LATENCY,
+        InferenceMetrics.POSTPROCESS_LATENCY, InferenceMetrics.TRANSACTION_LATENCY)) {
+      double seconds = meters.find(name).timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
+      long count = meters.find(name).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count).sum();
+      out.append(String.format(Locale.ROOT, "%s %.2f (%d)  ", name.substring("osprey.inference.".length()), seconds, count));
+    }
+    meters.getMeters().stream().filter(m -> m.getId().getName().matches("kafka\\.producer\\.txn\\..*time.*"))
+        .forEach(m -> out.append(String.format(Locale.ROOT, "%s %.2f  ", m.getId().getName().substring("kafka.producer."
+            .length()), m.measure().iterator().next().getValue() / 1e9)));
+    return out.toString().trim();
   }
 
   private static Drain peer(Properties kafka, Topics topics, String python, Path script, Path fp32, int round, int n,
@@ -215,11 +239,12 @@ public final class PeerBenchmark {
     }
   }
 
-  private static String report(List<Drain> osprey, List<Drain> peer, int n, int threads) throws java.io.IOException {
+  private static String report(List<Drain> osprey, List<Drain> peer, int n, int threads, int warmups)
+      throws java.io.IOException {
     StringBuilder out = new StringBuilder();
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
-    out.append(String.format(Locale.ROOT, "%d samples, %d rounds (alternating order), python torch threads %d, %s, "
-        + "load average at the end %s%n%n", n, osprey.size(), threads, HostProfile.current().key(),
+    out.append(String.format(Locale.ROOT, "%d samples, %d rounds (alternating order) after %d warm-up rounds, python torch "
+        + "threads %d, %s, load average at the end %s%n%n", n, osprey.size(), warmups, threads, HostProfile.current().key(),
         String.join(" ", Arrays.asList(load.split(" ")).subList(0, 3))));
     out.append("| round | Osprey samples/s | Osprey start to first prediction s | Python samples/s | Python start to first "
         + "prediction s | ratio |\n|---|---|---|---|---|---|\n");

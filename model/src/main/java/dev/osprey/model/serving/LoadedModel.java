@@ -22,6 +22,7 @@ public final class LoadedModel {
   private final ServedPlan plan;
   private final ModelActivation activation;
   private final Instant loadedAt;
+  private final dev.osprey.model.TensorNormalizer normalizer;
   private final AtomicInteger references = new AtomicInteger(1);
 
   /**
@@ -45,6 +46,12 @@ public final class LoadedModel {
     this.plan = plan;
     this.activation = activation;
     this.loadedAt = loadedAt;
+    this.normalizer = new dev.osprey.model.TensorNormalizer(manifest.input());
+  }
+
+  /** Normalizes sample tensors for this model (its input spec, tables made once). */
+  public dev.osprey.model.TensorNormalizer normalizer() {
+    return normalizer;
   }
 
   /** Takes a reference unless the model is already closed (then the caller must look again). */

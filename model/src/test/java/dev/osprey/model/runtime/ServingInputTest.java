@@ -41,6 +41,23 @@ class ServingInputTest {
     mnist.normalize(uint8, viaTensor, 784);
     mnist.normalize(uint8.toFloats(), viaFloats, 784);
     assertArrayEquals(viaFloats, viaTensor, 0f);
+    float[] viaTable = new float[2 * 784];
+    new dev.osprey.model.TensorNormalizer(mnist).normalize(uint8, viaTable, 784);
+    assertArrayEquals(viaFloats, viaTable, 0f);
+    // every pixel value, three channels of their own
+    InputSpec rgb8 = new InputSpec(DType.UINT8, List.of(3, 16, 16), 255f, new float[] {0.485f, 0.456f, 0.406f},
+        new float[] {0.229f, 0.224f, 0.225f});
+    byte[] all = new byte[3 * 256];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) (i % 256);
+    }
+    Tensor every = Tensor.ofUint8(all, 3, 16, 16);
+    float[] byTable = new float[all.length];
+    float[] bySpec = new float[all.length];
+    new dev.osprey.model.TensorNormalizer(rgb8).normalize(every, byTable, 0);
+    rgb8.normalize(every, bySpec, 0);
+    assertArrayEquals(bySpec, byTable, 0f);
+    assertEquals((255f / 255f - 0.456f) / 0.224f, byTable[256 + 255], 0f, "channel 1, value 255");
 
     InputSpec rgb = new InputSpec(DType.FLOAT32, List.of(3, 2, 2), 1f, new float[] {0.1f, 0.2f, 0.3f},
         new float[] {0.5f, 0.25f, 2f});

@@ -108,7 +108,12 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
             // trips (~10-20 ms), which capped throughput at one model batch per commit.
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatchSize() * MODEL_BATCHES_PER_TRANSACTION)));
     Producer<String, byte[]> producer = kafka.transactionalProducer(Serdes.String(), Serdes.ByteArray(), id,
-        id + "-predictions", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"));
+        id + "-predictions", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5",
+            // With a backlog the next transaction begins as soon as the last one commits, before the
+            // broker has written its markers: the broker answers CONCURRENT_TRANSACTIONS and the
+            // client waits the retry backoff. At the default 100 ms that was most of the latency
+            // (p50 208 ms at 1,000 samples/s against 27 ms at 5 ms; docs/benchmarks-inference.md).
+            ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "5"));
     // the clients' own metrics (fetch lag, request latency, batch sizes, ...) beside Osprey's
     List<KafkaClientMetrics> clientMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
     clientMetrics.forEach(m -> m.bindTo(metrics.registry()));

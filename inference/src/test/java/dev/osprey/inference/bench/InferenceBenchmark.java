@@ -91,7 +91,8 @@ public final class InferenceBenchmark {
           KafkaConsumer<String, byte[]> predictions = predictionConsumer(kafka, topics)) {
         TopicClients.activate(producer, topics, 1);
         service.start();
-        run("warm-up", 2000, 2, producer, predictions, topics, service, 0);
+        // long enough for the JIT to compile the loop's and the broker's hot paths at the top rate
+        run("warm-up", 8000, 8, producer, predictions, topics, service, 0);
         report.append("| run | offered samples/s | samples | achieved samples/s | p50 ms | p95 ms | p99 ms |\n");
         report.append("|---|---|---|---|---|---|---|\n");
         for (double rate : rates) {

@@ -114,6 +114,7 @@ public final class PeerBenchmark {
       }
       List<Drain> osprey = new ArrayList<>();
       List<Drain> peer = new ArrayList<>();
+      List<Double> raw = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         boolean ospreyFirst = round % 2 == 1;
         for (int k = 0; k < 2; k++) {
@@ -122,6 +123,8 @@ public final class PeerBenchmark {
             osprey.add(osprey(kafka, topics, registry, round, n));
             System.err.printf(Locale.ROOT, "round %d: %s, wall clock %s .. %s%n", round, last(osprey),
                 java.time.Instant.ofEpochMilli(from), java.time.Instant.now());
+            raw.add(rawLoop(registry, version, n));
+            System.err.printf(Locale.ROOT, "round %d: raw loop of the served plan %.0f samples/s%n", round, last(raw));
           } else if (withPeer) {
             peer.add(peer(kafka, topics, python, script, fp32, round, n, pythonThreads));
             System.err.println("round " + round + ": " + last(peer));
@@ -130,6 +133,13 @@ public final class PeerBenchmark {
       }
       if (withPeer) {
         System.out.println(report(osprey, peer, n, pythonThreads, warmups));
+      double[] share = new double[osprey.size()];
+      for (int i = 0; i < share.length; i++) {
+        share[i] = osprey.get(i).rate() / raw.get(i);
+      }
+      System.out.printf(Locale.ROOT, "the service's share of the raw loop of its plan (median raw %.0f samples/s): median "
+          + "%.0f%%, per round %s%n", median(raw.stream().mapToDouble(Double::doubleValue).toArray()), 100 * median(share),
+          Arrays.toString(Arrays.stream(share).map(x -> Math.round(x * 100)).toArray()));
       }
     } finally {
       try (var walk = Files.walk(registryDir)) {
@@ -150,6 +160,36 @@ public final class PeerBenchmark {
         System.err.println("  loop stages, seconds in all: " + stages(meters));
         return d;
       }
+    }
+  }
+
+  /**
+   * The raw loop of the plan the service serves: loaded by the same loader with the service's
+   * default options ({@code precision=auto}), fed ready normalized batches of 64 on this thread,
+   * {@code n} samples timed after a warm-up.
+   */
+  private static double rawLoop(ModelRegistry registry, ModelVersion version, int n) throws Exception {
+    float[] x = dev.osprey.model.runtime.ImageBatches.normalize(TestModels.test(), dev.osprey.model.InputSpec.mnist(), 0,
+        640);
+    dev.osprey.model.serving.LoadedModel model = new dev.osprey.model.serving.ModelLoader(
+        InferenceConfig.of(TestModels.NAME).serving(), registry, java.time.Clock.systemUTC())
+        .load(dev.osprey.core.event.ModelActivation.of(TestModels.NAME, version.ref().version(), 1L, "bench", "raw loop"),
+            null);
+    try {
+      float[][] batches = new float[10][];
+      for (int i = 0; i < batches.length; i++) {
+        batches[i] = Arrays.copyOfRange(x, i * 64 * 784, (i + 1) * 64 * 784);
+      }
+      for (int i = 0; i < 100; i++) {
+        model.predictor().predict(batches[i % 10], 64);
+      }
+      long start = System.nanoTime();
+      for (int i = 0; i < n / 64; i++) {
+        model.predictor().predict(batches[i % 10], 64);
+      }
+      return (n / 64 * 64) / ((System.nanoTime() - start) / 1e9);
+    } finally {
+      model.release();
     }
   }
 

@@ -31,7 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * ({@code osprey_inference_start_to_first_prediction_seconds}). Each variant is a set of JVM
  * options; variants alternate within each round, each start in a consumer group of its own. The
  * variant {@code cds} uses a class-data-sharing archive of the classes a start loads, made first by
- * one start with {@code -XX:ArchiveClassesAtExit} (what {@code bin/osprey} does on its first run).
+ * one start with {@code -XX:ArchiveClassesAtExit} (what {@code bin/osprey} does on a service
+ * command's first run).
  *
  * <p>Args: {@code JAR [rounds=5]}.
  */

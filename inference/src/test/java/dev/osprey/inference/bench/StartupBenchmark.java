@@ -70,9 +70,10 @@ public final class StartupBenchmark {
       Map<String, List<String>> variants = new LinkedHashMap<>();
       variants.put("default", List.of());
       variants.put("cds", List.of("-XX:SharedArchiveFile=" + archive));
-      String extra = System.getProperty("startup.options"); // another variant to compare, e.g. a profiler's options
+      // another variant to compare, e.g. a profiler's options; {archive} stands for the archive's path
+      String extra = System.getProperty("startup.options");
       if (extra != null) {
-        variants.put(extra, List.of(extra.split(" ")));
+        variants.put(extra, List.of(extra.replace("{archive}", archive.toString()).split(" ")));
       }
       Map<String, double[]> seconds = new LinkedHashMap<>();
       variants.keySet().forEach(v -> seconds.put(v, new double[rounds]));

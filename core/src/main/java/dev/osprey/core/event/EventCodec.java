@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 public final class EventCodec {
   private final ObjectMapper mapper;
   private final StreamingSampleDecoder samples;
+  private final StreamingPredictionDecoder predictions;
 
   public EventCodec() {
     this.mapper =
@@ -39,6 +40,7 @@ public final class EventCodec {
             .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .build();
     this.samples = new StreamingSampleDecoder(mapper.getFactory(), mapper.getDeserializationConfig().getBase64Variant());
+    this.predictions = new StreamingPredictionDecoder(mapper.getFactory());
   }
 
   /** The configured mapper, for codecs of later event types (predictions, models, ...). */
@@ -93,6 +95,12 @@ public final class EventCodec {
 
   /** Decodes a prediction, checking schema version and the fields every consumer relies on. */
   public Prediction decodePrediction(byte[] json) throws InvalidEventException {
+    Prediction plain = predictions.decode(json); // one streaming pass; null for anything but the plain shape
+    return plain != null ? plain : decodePredictionTree(json);
+  }
+
+  /** The tree path of {@link #decodePrediction}. */
+  Prediction decodePredictionTree(byte[] json) throws InvalidEventException {
     JsonNode node = readTree(json);
     checkSchema(node, Prediction.SCHEMA_VERSION);
     require(node, "sampleId", JsonNode::isTextual);

@@ -167,7 +167,7 @@ final class StreamingSampleDecoder {
    *
    * @throws IOException on anything else (malformed: the tree path words it)
    */
-  private static String nextField(JsonParser p) throws IOException {
+  static String nextField(JsonParser p) throws IOException {
     JsonToken t = p.nextToken();
     if (t == JsonToken.END_OBJECT) {
       return null;

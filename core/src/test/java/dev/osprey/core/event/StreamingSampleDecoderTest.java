@@ -22,21 +22,6 @@ class StreamingSampleDecoderTest {
   private final StreamingSampleDecoder fast = new StreamingSampleDecoder(codec.mapper().getFactory(),
       codec.mapper().getDeserializationConfig().getBase64Variant());
 
-  /** What a decode gave: the sample, or the rejection's reason and detail. */
-  private record Result(Sample sample, RejectReason reason, String detail) {}
-
-  private static Result of(ThrowingDecode decode, byte[] json) {
-    try {
-      return new Result(decode.apply(json), null, null);
-    } catch (InvalidEventException e) {
-      return new Result(null, e.reason(), e.detail());
-    }
-  }
-
-  private interface ThrowingDecode {
-    Sample apply(byte[] json) throws InvalidEventException;
-  }
-
   private static final List<String> SEEDS = List.of(
       "{\"schemaVersion\":1,\"id\":\"digit-7\",\"timestamp\":1732350000000,"
           + "\"tensor\":{\"dtype\":\"uint8\",\"shape\":[1,28,28],\"data\":\"" + b64(784) + "\"},"
@@ -61,56 +46,9 @@ class StreamingSampleDecoderTest {
       // inside the base64 text: padding, escapes, whitespace, characters of other alphabets
       "A", "AA", "=A", "\\u0041", "\\n", "\\/", "-", "_", "\t", "+/");
 
-  private static byte[] mutate(String seed, Random random) {
-    StringBuilder s = new StringBuilder(seed);
-    int edits = 1 + random.nextInt(3);
-    for (int e = 0; e < edits; e++) {
-      int at = random.nextInt(s.length() + 1);
-      switch (random.nextInt(4)) {
-        case 0 -> s.insert(at, FRAGMENTS.get(random.nextInt(FRAGMENTS.size())));
-        case 1 -> {
-          if (at < s.length()) {
-            s.deleteCharAt(at);
-          }
-        }
-        case 2 -> {
-          int to = Math.min(s.length(), at + 1 + random.nextInt(12));
-          s.delete(at, to);
-        }
-        default -> {
-          if (at < s.length()) {
-            s.setCharAt(at, (char) (' ' + random.nextInt(95)));
-          }
-        }
-      }
-    }
-    return s.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
   @Test
   void theFastPathAndTheTreePathAgreeOnMutatedEvents() {
-    Random random = new Random(20261129);
-    int fastTaken = 0;
-    int accepted = 0;
-    for (int i = 0; i < 30_000; i++) {
-      String seed = SEEDS.get(i % SEEDS.size());
-      byte[] json = i < SEEDS.size() ? seed.getBytes(StandardCharsets.UTF_8) : mutate(seed, random);
-      Result tree = of(codec::decodeSampleTree, json);
-      Result decoded = of(codec::decodeSample, json);
-      String what = new String(json, StandardCharsets.UTF_8);
-      assertEquals(tree, decoded, what);
-      Sample viaFast = fast.decode(json);
-      if (viaFast != null) {
-        fastTaken++;
-        assertEquals(tree.sample(), viaFast, "the fast path took an event the tree path decides otherwise: " + what);
-      }
-      if (tree.sample() != null) {
-        accepted++;
-      }
-    }
-    // not vacuous: the fast path takes most accepted events, and many are rejected
-    assertTrue(fastTaken > accepted / 2, fastTaken + " fast of " + accepted + " accepted");
-    assertTrue(accepted > 1_000 && accepted < 27_000, accepted + " accepted");
+    MutatedJson.assertPathsAgree(SEEDS, FRAGMENTS, codec::decodeSample, codec::decodeSampleTree, fast::decode);
   }
 
   @Test

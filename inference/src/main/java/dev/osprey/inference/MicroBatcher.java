@@ -79,6 +79,9 @@ final class MicroBatcher {
     if (records.isEmpty() && requests.isEmpty()) {
       return idle;
     }
+    if (pending() >= maxBatchSize) {
+      return Duration.ZERO; // a full batch is waiting (records left by a capped take): do not block
+    }
     return Duration.ofNanos(Math.max(0, maxDelayNanos - (nanoTime.getAsLong() - oldestNanos)));
   }
 
@@ -90,8 +93,25 @@ final class MicroBatcher {
 
   /** Everything buffered, as one batch; the buffer is empty afterwards. */
   Batch take() {
-    Batch b = new Batch(new ArrayList<>(records), new ArrayList<>(requests));
-    records.clear();
+    return take(Integer.MAX_VALUE);
+  }
+
+  /**
+   * At most the {@code maxRecords} oldest buffered records (so each partition's order is kept) and
+   * every buffered HTTP request, as one batch; younger records stay buffered for the next one.
+   */
+  Batch take(int maxRecords) {
+    List<ConsumerRecord<String, byte[]>> taken;
+    if (records.size() <= maxRecords) {
+      taken = new ArrayList<>(records);
+      records.clear();
+    } else {
+      List<ConsumerRecord<String, byte[]>> head = records.subList(0, maxRecords);
+      taken = new ArrayList<>(head);
+      head.clear();
+      oldestNanos = nanoTime.getAsLong(); // the rest waits again from now, due at once if still a full batch
+    }
+    Batch b = new Batch(taken, new ArrayList<>(requests));
     requests.clear();
     requestSamples = 0;
     return b;

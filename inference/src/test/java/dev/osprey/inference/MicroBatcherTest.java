@@ -54,6 +54,22 @@ class MicroBatcherTest {
   }
 
   @Test
+  void aCappedTakeHandsOutTheOldestAndLeavesAFullBatchDueAtOnce() {
+    batcher.add(List.of(record(0, 0), record(1, 0), record(0, 1), record(1, 1), record(0, 2), record(1, 2),
+        record(0, 3), record(1, 3), record(0, 4)));
+    MicroBatcher.Batch first = batcher.take(4);
+    assertEquals(List.of("0:0", "1:0", "0:1", "1:1"),
+        first.records().stream().map(r -> r.partition() + ":" + r.offset()).toList(), "the oldest, in arrival order");
+    assertEquals(5, batcher.pending());
+    assertTrue(batcher.due(false), "a full batch is left");
+    assertEquals(Duration.ZERO, batcher.pollTimeout(Duration.ofMillis(100)), "so the next poll does not wait");
+    assertEquals(List.of("0:2", "1:2", "0:3", "1:3"),
+        batcher.take(4).records().stream().map(r -> r.partition() + ":" + r.offset()).toList());
+    assertFalse(batcher.due(false), "one left, younger than the delay");
+    assertEquals(Duration.ofMillis(10), batcher.pollTimeout(Duration.ofMillis(100)));
+  }
+
+  @Test
   void httpRequestsCountTheirSamplesAndJoinOnlyWhenDrained() {
     MicroBatcher.HttpRequest three = request(3);
     batcher.enqueue(three);

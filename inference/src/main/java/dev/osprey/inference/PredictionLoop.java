@@ -74,7 +74,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   private final CommitPipeline commits;
   private final List<KafkaClientMetrics> clientMetrics;
   private final int maxBatchSize;
-  private int committedTransactions;
+  private int transactionsHandedOver;
 
   /**
    * @param consumer the samples consumer, configured as {@link #create} does (group, static membership)
@@ -196,7 +196,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
    * JIT warms on them; starting at one model batch cost a few more commits for little more.
    */
   private int transactionLimit() {
-    int batches = Math.min(MODEL_BATCHES_PER_TRANSACTION, FIRST_MODEL_BATCHES << Math.min(20, committedTransactions));
+    int batches = Math.min(MODEL_BATCHES_PER_TRANSACTION, FIRST_MODEL_BATCHES << Math.min(20, transactionsHandedOver));
     return batches * maxBatchSize;
   }
 
@@ -263,7 +263,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
       return; // the transaction before failed: this batch came after its records and is read again with them
     }
     commits.submit(consumed, predictions, deadLetters, source.groupMetadata());
-    committedTransactions++; // counted as handed over: a failed one rewinds, and the ramp need not restart
+    transactionsHandedOver++; // a failed one rewinds its records; the ramp need not restart
     reread(commits.finished(), List.of()); // committed already when the committer is the calling thread
   }
 

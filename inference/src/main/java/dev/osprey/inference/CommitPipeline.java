@@ -1,6 +1,5 @@
 package dev.osprey.inference;
 
-import dev.osprey.core.event.Prediction;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +64,7 @@ final class CommitPipeline implements AutoCloseable {
    *
    * @param consumed the batch's records, whose offsets the transaction commits
    */
-  void submit(List<ConsumerRecord<String, byte[]>> consumed, List<Prediction> predictions,
+  void submit(List<ConsumerRecord<String, byte[]>> consumed, List<TransactionalSink.Output> predictions,
       List<TransactionalSink.DeadLetter> deadLetters, ConsumerGroupMetadata group) {
     if (inFlight != null) {
       throw new IllegalStateException("a transaction is still in flight");

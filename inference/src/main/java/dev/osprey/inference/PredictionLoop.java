@@ -5,6 +5,7 @@ import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.event.SamplePosition;
 import dev.osprey.core.event.SampleValidator;
 import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.core.service.KafkaClients;
@@ -247,12 +248,13 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
 
   /** Predictions and dead letters of the Kafka rows, with the batch's offsets, in one transaction. */
   private void commit(List<ConsumerRecord<String, byte[]>> consumed, SampleRows rows, List<BatchScorer.Scored> scored) {
-    List<Prediction> predictions = new ArrayList<>(scored.size());
+    List<TransactionalSink.Output> predictions = new ArrayList<>(scored.size());
     List<TransactionalSink.DeadLetter> deadLetters = new ArrayList<>();
     for (int i = 0; i < scored.size(); i++) {
       BatchScorer.Scored s = scored.get(i);
       if (s.prediction() != null) {
-        predictions.add(s.prediction());
+        ConsumerRecord<String, byte[]> source = rows.records.get(i);
+        predictions.add(new TransactionalSink.Output(s.prediction(), new SamplePosition(source.partition(), source.offset())));
       } else {
         deadLetters.add(new TransactionalSink.DeadLetter(rows.records.get(i),
             new InvalidEventException(RejectReason.MODEL_ERROR, s.error())));

@@ -3,6 +3,7 @@ package dev.osprey.inference;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.InvalidEventException;
 import dev.osprey.core.event.Prediction;
+import dev.osprey.core.event.SamplePosition;
 import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
 import java.time.Clock;
@@ -21,11 +22,12 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transactional sink: one batch's predictions, its dead letters and the offsets of the records
+ * The transactional sink: one batch's predictions (each with its sample's position as a header), its dead letters and the offsets of the records
  * it consumed ({@code sendOffsetsToTransaction} with the consumer's group metadata) commit together
  * or not at all. A transaction that fails is aborted and reported, so the caller rewinds and the
  * batch runs again; a producer that cannot go on (fenced by another instance with the same
@@ -33,6 +35,9 @@ import org.slf4j.LoggerFactory;
  */
 final class TransactionalSink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalSink.class);
+
+  /** A prediction, and where its sample was read (written as the record's {@link SamplePosition#HEADER}). */
+  record Output(Prediction prediction, SamplePosition sample) {}
 
   /** A consumed record that goes to the DLQ, and why. */
   record DeadLetter(ConsumerRecord<String, byte[]> record, InvalidEventException reason) {}
@@ -67,7 +72,7 @@ final class TransactionalSink implements AutoCloseable {
    *     is visible to read_committed consumers; the caller rewinds {@code consumed})
    * @throws ProducerFencedException or another error after which this producer cannot go on
    */
-  boolean commit(List<ConsumerRecord<String, byte[]>> consumed, List<Prediction> predictions,
+  boolean commit(List<ConsumerRecord<String, byte[]>> consumed, List<Output> predictions,
       List<DeadLetter> deadLetters, ConsumerGroupMetadata group) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (ConsumerRecord<String, byte[]> r : consumed) {
@@ -77,8 +82,11 @@ final class TransactionalSink implements AutoCloseable {
     long start = System.nanoTime();
     try {
       producer.beginTransaction();
-      for (Prediction p : predictions) {
-        producer.send(new ProducerRecord<>(predictionsTopic, p.sampleId(), codec.encode(p)));
+      for (Output o : predictions) {
+        Prediction p = o.prediction();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(SamplePosition.HEADER, o.sample().headerValue());
+        producer.send(new ProducerRecord<>(predictionsTopic, null, p.sampleId(), codec.encode(p), headers));
       }
       for (DeadLetter d : deadLetters) {
         producer.send(DeadLetterHeaders.record(dlqTopic, d.record(), d.reason()));
@@ -97,8 +105,8 @@ final class TransactionalSink implements AutoCloseable {
     metrics.transaction(System.nanoTime() - start);
     metrics.transaction("committed");
     long now = clock.millis();
-    for (Prediction p : predictions) {
-      metrics.endToEnd(p.modelVersion(), now - p.sampleTimestamp());
+    for (Output o : predictions) {
+      metrics.endToEnd(o.prediction().modelVersion(), now - o.prediction().sampleTimestamp());
     }
     for (DeadLetter d : deadLetters) {
       metrics.deadLetter(d.reason().reason().code());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.osprey.core.event.EventCodec;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.event.SamplePosition;
 import dev.osprey.core.event.Tensor;
 import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -111,6 +113,12 @@ class PredictionLoopTest {
         .map(r -> CODEC.decode(r.value(), Prediction.class)).toList();
   }
 
+  /** The sample position header of each prediction written, by sample id. */
+  private Map<String, SamplePosition> samplePositions() {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.predictions().name()))
+        .collect(Collectors.toMap(ProducerRecord::key, r -> SamplePosition.of(r.headers())));
+  }
+
   private List<ProducerRecord<String, byte[]>> deadLetters() {
     return producer.history().stream().filter(r -> r.topic().equals(TOPICS.dlq().name())).toList();
   }
@@ -142,6 +150,9 @@ class PredictionLoopTest {
     assertEquals("onnx-cpu", a.runtime());
     assertEquals(NOW, a.sampleTimestamp());
     assertEquals(NOW + 50, a.timestamp());
+    // each prediction says where its sample was read (the explain service fetches just that record)
+    assertEquals(Map.of("a", new SamplePosition(0, 0), "b", new SamplePosition(0, 1), "c", new SamplePosition(1, 0),
+        "d", new SamplePosition(1, 1)), samplePositions());
     assertEquals(1, producer.commitCount());
     assertEquals(List.of(Map.of(GROUP, Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(2)))),
         producer.consumerGroupOffsetsHistory());
@@ -176,6 +187,7 @@ class PredictionLoopTest {
     loop.step();
 
     assertEquals(List.of("ok"), predictions().stream().map(Prediction::sampleId).toList());
+    assertEquals(Map.of("ok", new SamplePosition(0, 0)), samplePositions());
     List<ProducerRecord<String, byte[]>> dead = deadLetters();
     assertEquals(List.of("poison", "junk", "small"), dead.stream().map(ProducerRecord::key).toList());
     assertEquals(List.of("model-error", "not-json", "incompatible-input"),

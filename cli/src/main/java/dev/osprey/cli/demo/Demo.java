@@ -321,8 +321,9 @@ public final class Demo implements AutoCloseable {
     ExplainConfig config = ExplainConfig.of(MODEL).withHttp("127.0.0.1", 0).withHeatmaps(heatmapDir(), 200);
     explain = new ExplainService(config, topics, explainMetrics, new ModelRegistry(options.registryDir()), clientProperties());
     explain.start();
-    out.println("[5/9] explain running: sampled " + topics.predictions().name() + " + " + topics.samples().name() + " -> "
-        + topics.explanations().name() + ", heatmaps in " + heatmapDir());
+    out.println("[5/9] explain running: sampled " + topics.predictions().name() + " (each sample read from "
+        + topics.samples().name() + " at the position its prediction names) -> " + topics.explanations().name()
+        + ", heatmaps in " + heatmapDir());
   }
 
   /** Explanations written so far, by method and trigger (from the explain service's meters). */

@@ -59,7 +59,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * (each arm against the {@code off} run of its own round, which is robust to the slow swings of
  * load on a shared machine).
  *
- * <p>Args: {@code [rounds] [samples-per-round]} (default 5 rounds of 20,000). Start the JVM with
+ * <p>Args: {@code [rounds] [samples-per-round]} (default 5 rounds of 20,000); the arms run can be
+ * narrowed with {@code -Dexplain.overhead.arms=off,default} ({@code off} first: drops are against it). Start the JVM with
  * {@code ONEDNN_MAX_CPU_ISA=AVX2} so the explainers batch their gradients, as {@code bin/osprey}
  * does for explain.
  */
@@ -99,7 +100,8 @@ public final class ExplainOverheadBenchmark {
       DigitTraffic.activate(kafka, topics, version);
       List<Sample> digits = digits();
       Map<String, List<Double>> perArm = new LinkedHashMap<>();
-      List<String> arms = List.of("off", "default", "no-budget", "rate-only");
+      // -Dexplain.overhead.arms=off,default: fewer arms (e.g. under a profiler); "off" is always first
+      List<String> arms = List.of(System.getProperty("explain.overhead.arms", "off,default,no-budget,rate-only").split(","));
       arms.forEach(a -> perArm.put(a, new ArrayList<>()));
       Map<String, List<Double>> explainShare = new LinkedHashMap<>();
       arms.forEach(a -> explainShare.put(a, new ArrayList<>()));
@@ -165,8 +167,8 @@ public final class ExplainOverheadBenchmark {
       }
       out.append(String.format(Locale.ROOT, "%nShare of the process's CPU used by explain threads during a round "
           + "(median): default %.1f%%, no-budget %.1f%%, rate-only %.1f%% (at saturation on dedicated cores, the throughput "
-          + "lost is about this share)%n", 100 * median(explainShare.get("default")),
-          100 * median(explainShare.get("no-budget")), 100 * median(explainShare.get("rate-only"))));
+          + "lost is about this share)%n", 100 * median(explainShare.getOrDefault("default", List.of())),
+          100 * median(explainShare.getOrDefault("no-budget", List.of())), 100 * median(explainShare.getOrDefault("rate-only", List.of()))));
       out.append(String.format(Locale.ROOT, "%n%d rounds of %d samples; load average before %.2f, after %.2f; %d cores%n",
           rounds, n, loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
           Runtime.getRuntime().availableProcessors()));

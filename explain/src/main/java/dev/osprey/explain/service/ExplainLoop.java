@@ -8,6 +8,7 @@ import dev.osprey.core.event.Outcome;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.RejectReason;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.event.SamplePosition;
 import dev.osprey.core.service.ClientThreadWork;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.Method;
@@ -16,15 +17,19 @@ import dev.osprey.explain.sampling.SamplingPolicy;
 import dev.osprey.explain.sampling.SkipReason;
 import dev.osprey.explain.sampling.Trigger;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -35,18 +40,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The explain service's one worker thread: reads samples, predictions, outcomes and drift reports
- * with one consumer (in the service's group), applies the sampling policy, joins the chosen
- * predictions with their samples, explains them with the exact version that predicted them, writes
- * the {@link Explanation}s (idempotent producer) and the heatmaps, and serves on-demand requests
- * between polls. Everything that touches a model runs on this thread, so no model is shared across
- * threads.
+ * The explain service's one worker thread: reads predictions, outcomes and drift reports with one
+ * consumer (in the service's group), applies the sampling policy, joins the chosen predictions with
+ * their samples (the position each prediction carries, {@link PositionJoin}; the one sample read
+ * from {@code osprey.samples} by a {@link SampleSource} only when it is explained), explains them
+ * with the exact version that predicted them, writes the {@link Explanation}s (idempotent producer)
+ * and the heatmaps, and serves on-demand requests between polls. Everything that touches a model
+ * runs on this thread, so no model is shared across threads.
  *
  * <p>At least once: offsets are committed after the explanations of a poll were acknowledged, and
- * no further than what the join still holds in memory only: the oldest sample held (per samples
- * partition) and the oldest chosen prediction or outcome still waiting for its sample. A restart
- * (or the partition's next owner) reads those again, so a crash loses no chosen prediction and the
- * join holds the samples it held before; what it repeats is explained again.
+ * no further than what the join still holds in memory only: the oldest prediction whose sample
+ * position is held (per predictions partition) and the oldest outcome still waiting for its
+ * prediction. A restart (or the partition's next owner) reads those again, so a crash loses no
+ * chosen work and the join holds the positions it held before; what it repeats is explained again.
+ * How far the predictions were <em>decided</em> goes with each commit as its metadata
+ * ({@value #DECIDED}{@code <offset>}): predictions read again below it only give back their
+ * positions, so held positions do not make a restart sample the same traffic twice.
  *
  * <p>Explaining is slower than predicting, which is why the policy bounds the rate; if the chosen
  * rate still exceeds what the machine explains, the consumer falls behind (Kafka is the buffer, no
@@ -59,11 +68,13 @@ public final class ExplainLoop extends ClientThreadWork {
   private volatile Exception sendFailure;
   private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
+  /** The commit metadata's prefix: the offset up to which the partition's predictions were decided. */
+  public static final String DECIDED = "decided=";
 
   /** An on-demand request queued for the worker. */
   private record Request(Sample sample, int version, List<Method> methods, CompletableFuture<SampleExplainer.Result> done) {}
 
-  /** A chosen prediction (or wrong outcome) waiting for its sample, with where it was read. */
+  /** A chosen prediction (or wrong outcome) waiting for its sample's position, with where it was read. */
   private record Work(SampleExplainer.Target target, TopicPartition source, long offset) {}
 
   private final Topics topics;
@@ -71,7 +82,8 @@ public final class ExplainLoop extends ClientThreadWork {
   private final Consumer<String, byte[]> consumer;
   private final Producer<String, Explanation> producer;
   private final SamplingPolicy policy;
-  private final SampleJoin<Work> join;
+  private final PositionJoin<Work> join;
+  private final SampleSource samples;
   private final SampleExplainer explainer;
   private final VersionCache versions;
   private final ExplanationStore store;
@@ -83,11 +95,15 @@ public final class ExplainLoop extends ClientThreadWork {
   private final LongSupplier wallClock;
   private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
   private int lastServing;
-  private volatile int samplesHeld;
+  // per predictions partition: records below this offset were decided before (a restart reads them for positions)
+  private final Map<TopicPartition, Long> decidedBefore = new HashMap<>();
+  private final Set<TopicPartition> decidedKnown = new HashSet<>();
+  private volatile int positionsHeld;
   private volatile int waiting;
 
   /**
    * @param consumer raw values (decoded here, so a bad record is skipped, not fatal); closed by the loop
+   * @param samples reads the sample of each prediction explained; closed by the loop
    * @param producer of explanations; closed by the loop
    * @param heatmaps where PNGs go, or null
    * @param servingVersion the version the model follower serves now (0 when none): opened ahead of its predictions
@@ -95,13 +111,14 @@ public final class ExplainLoop extends ClientThreadWork {
    * @param threadCpu the calling thread's CPU time in nanoseconds (e.g. {@link ThreadCpu#current()})
    * @param wallClock a monotonic clock in nanoseconds (e.g. {@code System::nanoTime}): the budget's refill
    */
-  public ExplainLoop(Topics topics, Consumer<String, byte[]> consumer, Producer<String, Explanation> producer,
-      SamplingPolicy policy, int sampleBuffer, int waitingBuffer, SampleExplainer explainer, VersionCache versions,
+  public ExplainLoop(Topics topics, Consumer<String, byte[]> consumer, SampleSource samples,
+      Producer<String, Explanation> producer, SamplingPolicy policy, int sampleBuffer, int waitingBuffer, SampleExplainer explainer, VersionCache versions,
       ExplanationStore store, HeatmapStore heatmaps, ExplainMetrics metrics, IntSupplier servingVersion,
       CpuBudget budget, LongSupplier threadCpu, LongSupplier wallClock) {
     super(LOG);
     this.topics = topics;
     this.consumer = consumer;
+    this.samples = samples;
     this.producer = producer;
     this.policy = policy;
     this.explainer = explainer;
@@ -113,13 +130,12 @@ public final class ExplainLoop extends ClientThreadWork {
     this.budget = budget;
     this.threadCpu = threadCpu;
     this.wallClock = wallClock;
-    this.join = new SampleJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING),
-        this::decodeHeldSample);
-    metrics.joinGauges(this::samplesHeld, this::waiting);
+    this.join = new PositionJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING));
+    metrics.joinGauges(this::positionsHeld, this::waiting);
   }
 
-  private int samplesHeld() {
-    return samplesHeld;
+  private int positionsHeld() {
+    return positionsHeld;
   }
 
   private int waiting() {
@@ -128,8 +144,18 @@ public final class ExplainLoop extends ClientThreadWork {
 
   @Override
   protected void work() {
-    consumer.subscribe(List.of(topics.drift().name(), topics.samples().name(), topics.predictions().name(),
-        topics.outcomes().name()));
+    consumer.subscribe(List.of(topics.drift().name(), topics.predictions().name(), topics.outcomes().name()),
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            forgetDecided(partitions);
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            forgetDecided(partitions); // read from the group's commit when its first records come
+          }
+        });
     while (running()) {
       openServingVersion();
       handle(consumer.poll(POLL));
@@ -149,9 +175,13 @@ public final class ExplainLoop extends ClientThreadWork {
       consumer.close(Duration.ofSeconds(5));
     } finally {
       try {
-        producer.close(Duration.ofSeconds(5));
+        samples.close();
       } finally {
-        versions.close();
+        try {
+          producer.close(Duration.ofSeconds(5));
+        } finally {
+          versions.close();
+        }
       }
     }
   }
@@ -191,26 +221,33 @@ public final class ExplainLoop extends ClientThreadWork {
         policy.onDrift(d);
       }
     }
-    for (ConsumerRecord<String, byte[]> r : records.records(topics.samples().name())) {
-      // held encoded under its key (the sample id) and decoded only if a chosen prediction needs it:
-      // most samples are never explained, and decoding them all was most of following the traffic
-      List<SampleJoin.Joined<Work>> joined;
-      if (r.key() != null && r.value() != null) {
-        joined = join.offerEncoded(r.key(), r.value(), r.partition(), r.offset());
-      } else {
-        Sample s = decode(r, () -> codec.decodeSample(r.value()));
-        joined = s == null ? List.of() : join.offerSample(s, r.partition(), r.offset());
-      }
-      for (SampleJoin.Joined<Work> j : joined) {
-        explain(j.sample(), j.work().target());
-      }
-    }
+    learnDecided(records.partitions());
     for (ConsumerRecord<String, byte[]> r : records.records(topics.predictions().name())) {
       Prediction p = decode(r, () -> codec.decodePrediction(r.value()));
-      if (p != null) {
-        SamplingPolicy.Decision d = policy.onPrediction(p);
-        choose(d, new SampleExplainer.Target(p.sampleId(), p.modelVersion(), p.label(), d.trigger(), p.timestamp()), r);
+      if (p == null) {
+        continue;
       }
+      SamplePosition at = SamplePosition.of(r.headers());
+      if (at != null) {
+        // outcomes that came before their prediction join now
+        for (PositionJoin.Joined<Work> j : join.offer(p.sampleId(), at, r.partition(), r.offset())) {
+          explain(j.position(), j.work().target());
+        }
+      }
+      Long decided = decidedBefore.get(new TopicPartition(r.topic(), r.partition()));
+      if (decided != null && r.offset() < decided) {
+        continue; // decided before a restart; read again for its position only
+      }
+      SamplingPolicy.Decision d = policy.onPrediction(p);
+      if (d.explain() && at == null) {
+        // written by something other than the inference service, which names each sample's position
+        LOG.warn("{}-{}@{} names no sample position (header {}): not explained", r.topic(), r.partition(), r.offset(),
+            SamplePosition.HEADER);
+        metrics.sampled(d.trigger());
+        metrics.skipped(SkipReason.SAMPLE_MISSING);
+        continue;
+      }
+      choose(d, new SampleExplainer.Target(p.sampleId(), p.modelVersion(), p.label(), d.trigger(), p.timestamp()), r);
     }
     for (ConsumerRecord<String, byte[]> r : records.records(topics.outcomes().name())) {
       Outcome o = decode(r, () -> codec.decodeOutcome(r.value()));
@@ -220,7 +257,7 @@ public final class ExplainLoop extends ClientThreadWork {
             o.predictionTimestamp()), r);
       }
     }
-    samplesHeld = join.samplesHeld();
+    positionsHeld = join.held();
     waiting = join.waiting();
     producer.flush();
     Exception failed = sendFailure;
@@ -232,19 +269,62 @@ public final class ExplainLoop extends ClientThreadWork {
     consumer.commitSync(committable());
   }
 
+  private void forgetDecided(Collection<TopicPartition> partitions) {
+    partitions.forEach(decidedBefore::remove);
+    decidedKnown.removeAll(partitions);
+  }
+
+  /** Reads how far the group decided the predictions partitions read for the first time since they were assigned. */
+  private void learnDecided(Set<TopicPartition> read) {
+    Set<TopicPartition> unknown = new HashSet<>();
+    for (TopicPartition tp : read) {
+      if (tp.topic().equals(topics.predictions().name()) && decidedKnown.add(tp)) {
+        unknown.add(tp);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      consumer.committed(unknown).forEach((tp, committed) -> {
+        long decided = decidedPosition(committed);
+        if (committed != null && decided > committed.offset()) {
+          decidedBefore.put(tp, decided);
+        }
+      });
+    }
+  }
+
   /** Each partition's position, held back to the oldest record the join still needs (see the class comment). */
   private Map<TopicPartition, OffsetAndMetadata> committable() {
     Map<TopicPartition, Long> needed = new HashMap<>();
-    join.oldestHeldOffsets().forEach((p, o) -> needed.put(new TopicPartition(topics.samples().name(), p), o));
+    join.oldestHeldOffsets().forEach((p, o) -> needed.put(new TopicPartition(topics.predictions().name(), p), o));
     for (Work w : join.waitingWork()) {
       needed.merge(w.source(), w.offset(), Math::min);
     }
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     for (TopicPartition tp : consumer.assignment()) {
       long position = consumer.position(tp);
-      out.put(tp, new OffsetAndMetadata(Math.min(position, needed.getOrDefault(tp, position))));
+      long decided = Math.max(position, decidedBefore.getOrDefault(tp, 0L));
+      out.put(tp, new OffsetAndMetadata(Math.min(position, needed.getOrDefault(tp, position)), DECIDED + decided));
     }
     return out;
+  }
+
+  /**
+   * How far a partition was decided, from what the loop committed: the offset in its metadata
+   * ({@value #DECIDED}), else the committed offset; -1 for none.
+   */
+  public static long decidedPosition(OffsetAndMetadata committed) {
+    if (committed == null) {
+      return -1;
+    }
+    String m = committed.metadata();
+    if (m != null && m.startsWith(DECIDED)) {
+      try {
+        return Math.max(committed.offset(), Long.parseLong(m.substring(DECIDED.length())));
+      } catch (NumberFormatException e) {
+        // not ours: the offset alone
+      }
+    }
+    return committed.offset();
   }
 
   private void choose(SamplingPolicy.Decision d, SampleExplainer.Target target, ConsumerRecord<String, byte[]> r) {
@@ -255,14 +335,15 @@ public final class ExplainLoop extends ClientThreadWork {
       return;
     }
     metrics.sampled(d.trigger());
-    SampleJoin.Joined<Work> j = join.offerWork(target.sampleId(),
+    PositionJoin.Joined<Work> j = join.offerWork(target.sampleId(),
         new Work(target, new TopicPartition(r.topic(), r.partition()), r.offset()));
     if (j != null) {
-      explain(j.sample(), target);
+      explain(j.position(), target);
     }
   }
 
-  private void explain(Sample sample, SampleExplainer.Target target) {
+  /** Explains the sample at {@code position} if the budget admits it: only then is the sample read. */
+  private void explain(SamplePosition position, SampleExplainer.Target target) {
     if (!budget.admits(target.trigger(), wallClock.getAsLong())) {
       metrics.skipped(SkipReason.BUDGET);
       policy.notExplained(target.sampleId()); // its wrong outcome, if one comes, may still be explained
@@ -270,6 +351,13 @@ public final class ExplainLoop extends ClientThreadWork {
     }
     long cpu = threadCpu.getAsLong();
     try {
+      SampleSource.Found found = samples.find(target.sampleId(), position);
+      if (found.sample() == null) {
+        LOG.warn("sample {} not explained: {}", target.sampleId(), found.detail());
+        metrics.skipped(found.missing());
+        return;
+      }
+      Sample sample = found.sample();
       SampleExplainer.Result result = explainer.explain(sample, target);
       if (result.skipped() != null) {
         metrics.skipped(result.skipped());
@@ -339,22 +427,6 @@ public final class ExplainLoop extends ClientThreadWork {
     Request q;
     while ((q = requests.poll()) != null) {
       q.done().completeExceptionally(new IllegalStateException("the explain loop stopped"));
-    }
-  }
-
-  /** Decodes a sample the join held encoded; null (logged, counted as invalid-event) if invalid or not the key's. */
-  private Sample decodeHeldSample(String id, byte[] encoded, int partition, long offset) {
-    String where = topics.samples().name() + "-" + partition + "@" + offset;
-    try {
-      Sample s = codec.decodeSample(encoded);
-      if (!id.equals(s.id())) {
-        throw new InvalidEventException(RejectReason.INVALID_FIELD, "sample id '" + s.id() + "' is not its key '" + id + "'");
-      }
-      return s;
-    } catch (InvalidEventException | RuntimeException e) {
-      LOG.warn("skipping {}: {}", where, e.getMessage());
-      metrics.skipped(SkipReason.INVALID_EVENT);
-      return null;
     }
   }
 

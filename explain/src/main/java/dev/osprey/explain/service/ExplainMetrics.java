@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *   <li>{@code osprey_explain_lag_seconds}: prediction timestamp to explanation written (histogram);
  *   <li>{@code osprey_explain_cpu_seconds_total}: CPU time the worker thread spent explaining (what the
  *       CPU budget is charged); {@code osprey_explain_budget_cores}: the budget (0: none);
- *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting_predictions}: the join's buffers.
+ *   <li>{@code osprey_explain_join_samples} / {@code osprey_explain_join_waiting_outcomes}: the join's buffers.
  * </ul>
  *
  * Thread-safe.
@@ -75,9 +75,10 @@ public final class ExplainMetrics {
 
   /** Gauges of the join's buffers (read on scrape). */
   public void joinGauges(Supplier<Number> samples, Supplier<Number> waiting) {
-    Gauge.builder(JOIN_SAMPLES, samples).description("Samples held for the join").baseUnit("samples").register(registry);
-    Gauge.builder(JOIN_WAITING, waiting).description("Chosen predictions waiting for their sample")
-        .baseUnit("predictions").register(registry);
+    Gauge.builder(JOIN_SAMPLES, samples).description("Samples whose position (from their prediction) the join holds")
+        .baseUnit("samples").register(registry);
+    Gauge.builder(JOIN_WAITING, waiting).description("Chosen outcomes waiting for their prediction's sample position")
+        .baseUnit("outcomes").register(registry);
   }
 
   public void sampled(Trigger t) {

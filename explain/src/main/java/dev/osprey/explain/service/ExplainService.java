@@ -21,12 +21,14 @@ import dev.osprey.model.serving.ServingOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The explain service: follows {@code osprey.models} with the shared {@link ModelServing} (the
  * activated version is loaded, verified and warmed up as in inference), reads predictions (plus
- * outcomes and drift reports for the rules) and samples, explains the predictions the
+ * outcomes and drift reports for the rules), reads the sample of each prediction it explains at the
+ * position the prediction names ({@link SampleLookup}), explains the predictions the
  * {@link SamplingPolicy} chooses with the exact version that made each of them (the serving one
  * from the follower, older or newer ones opened from the registry into a small bounded cache),
  * writes {@code Explanation} events to {@code osprey.explanations} and PNG heatmaps to a directory,
@@ -44,6 +47,10 @@ import org.slf4j.LoggerFactory;
 public final class ExplainService implements OspreyService, ExplainHttpServer.Backend {
   private static final Logger LOG = LoggerFactory.getLogger(ExplainService.class);
   public static final String METER_PREFIX = "osprey.explain";
+  // a sample lookup's fetch: a few record batches of ~1 KB samples, not the 1 MiB default
+  private static final int LOOKUP_FETCH_BYTES = 64 * 1024;
+  // how long a lookup waits for its record (a broker restart) before the sample counts as missing
+  private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
 
   private final ExplainConfig config;
   private final Topics topics;
@@ -116,6 +123,7 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
               ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
               ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.autoOffsetReset(),
               ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500)),
+          sampleLookup(clientId + "-samples"),
           kafka.idempotentProducer(topics.explanations(), clientId, Map.of()),
           policy, config.sampleBuffer(), config.waitingBuffer(), explainer, versions, store, heatmaps, metrics,
           this::servingVersion, new CpuBudget(config.budget()), ThreadCpu.current(),
@@ -132,12 +140,25 @@ public final class ExplainService implements OspreyService, ExplainHttpServer.Ba
       close();
       throw new ServiceStartException("explain could not start: " + e.getMessage(), e);
     }
-    LOG.info("explain {} running: {} ({} + {} + {}) -> {}, methods {}, {} per second + rules, model {}{}{}", clientId,
+    LOG.info("explain {} running: {} (+ {} by position, {}, {}) -> {}, methods {}, {} per second + rules, model {}{}{}", clientId,
         topics.predictions().name(), topics.samples().name(), topics.outcomes().name(), topics.drift().name(),
         topics.explanations().name(), config.methods(), config.sampling().ratePerSecond(),
         serving().map(s -> s.ref().toString()).orElse("'" + config.modelName() + "' (waiting for an activation)"),
         config.heatmapDir() == null ? "" : ", heatmaps in " + config.heatmapDir(),
         http == null ? "" : ", HTTP on " + config.httpHost() + ":" + http.port());
+  }
+
+  /**
+   * Reads the sample of each prediction explained, by the position the prediction names: no group,
+   * small fetches (a lookup wants one record of ~1 KB), a gone position failing at once.
+   */
+  private SampleLookup sampleLookup(String clientId) {
+    Consumer<String, byte[]> consumer = kafka.readCommittedConsumer(Serdes.String(), Serdes.ByteArray(), clientId, Map.of(
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none",
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, LOOKUP_FETCH_BYTES,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, LOOKUP_FETCH_BYTES,
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 64));
+    return new SampleLookup(consumer, topics.samples().name(), LOOKUP_TIMEOUT, () -> !closed);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.event.ModelActivation;
 import dev.osprey.core.event.Prediction;
 import dev.osprey.core.event.Sample;
+import dev.osprey.core.event.SamplePosition;
 import dev.osprey.core.event.Tensor;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.explain.PublishedDigits;
@@ -11,20 +12,25 @@ import dev.osprey.explain.TrainedDigits;
 import dev.osprey.model.Softmax;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Test traffic for the explain service: fixture test digits as samples (cycled), then the fixture
  * model's int8 predictions of them, the first half by one version and the rest by another (the
- * caller activates the second one at the switch), as inference would write them.
+ * caller activates the second one at the switch), as inference would write them (each naming its
+ * sample's position).
  */
 public final class DigitTraffic {
   /**
@@ -58,10 +64,11 @@ public final class DigitTraffic {
             topics.samples().valueSerde().serializer());
         Producer<String, Prediction> predictions = new KafkaProducer<>(kafka,
             topics.predictions().keySerde().serializer(), topics.predictions().valueSerde().serializer())) {
+      List<Future<RecordMetadata>> written = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         String id = "s-" + i;
-        samples.send(new ProducerRecord<>(topics.samples().name(), id, new Sample(Sample.SCHEMA_VERSION, id,
-            System.currentTimeMillis(), Tensor.ofUint8(test.image(i % distinct), 1, 28, 28), null, null)));
+        written.add(samples.send(new ProducerRecord<>(topics.samples().name(), id, new Sample(Sample.SCHEMA_VERSION, id,
+            System.currentTimeMillis(), Tensor.ofUint8(test.image(i % distinct), 1, 28, 28), null, null))));
       }
       samples.flush();
       for (int i = 0; i < n; i++) {
@@ -80,9 +87,12 @@ public final class DigitTraffic {
         long now = System.currentTimeMillis();
         first = Math.min(first, now);
         last = Math.max(last, now);
-        predictions.send(new ProducerRecord<>(topics.predictions().name(), id, new Prediction(Prediction.SCHEMA_VERSION,
-            id, PublishedDigits.NAME, version, label, Integer.toString(label), prob[label], List.of(), null, "onnx-cpu",
-            "int8", 0L, now)));
+        RecordMetadata at = written.get(i).get();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(SamplePosition.HEADER, new SamplePosition(at.partition(), at.offset()).headerValue());
+        predictions.send(new ProducerRecord<>(topics.predictions().name(), null, id, new Prediction(
+            Prediction.SCHEMA_VERSION, id, PublishedDigits.NAME, version, label, Integer.toString(label), prob[label],
+            List.of(), null, "onnx-cpu", "int8", 0L, now), headers));
       }
     }
     return new Produced(versionOf, lowConfidence, first, last);

@@ -54,13 +54,13 @@ class ExplainBrokerRestartIT {
             ExplainKillRestartIT.kafka(kafka))) {
       service.start();
       try (PacedSender<String, byte[]> sender = PacedSender.start(producer,
-          ExplainKillRestartIT.traffic(topics, v1), 2, Duration.ofMillis(20))) {
+          ExplainKillRestartIT.traffic(producer, topics, v1), 1, Duration.ofMillis(20))) {
         int stopAfter = ExplainKillRestartIT.PREDICTIONS / 3;
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10))
             .until(() -> explanations.poll() >= stopAfter);
         broker.close();
         System.out.printf("explain: broker stopped after %d explanations, %d of %d records sent%n",
-            explanations.records().size(), sender.sent(), 2 * ExplainKillRestartIT.PREDICTIONS);
+            explanations.records().size(), sender.sent(), ExplainKillRestartIT.PREDICTIONS);
         assertTrue(explanations.records().size() < ExplainKillRestartIT.PREDICTIONS, "stopped mid-stream");
         broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Config(port, tmp.resolve("kafka"), 2));
         sender.awaitDone(Duration.ofMinutes(3));

@@ -64,7 +64,7 @@ class ExplainDashboardTest {
         "osprey_explain_budget_cores", "osprey_explain_cpu_seconds_total",
         "osprey_explain_completeness_residual_count", "osprey_explain_completeness_residual_max",
         "osprey_explain_completeness_residual_sum", "osprey_explain_duration_seconds_bucket",
-        "osprey_explain_explanations_total", "osprey_explain_join_samples", "osprey_explain_join_waiting_predictions",
+        "osprey_explain_explanations_total", "osprey_explain_join_samples", "osprey_explain_join_waiting_outcomes",
         "osprey_explain_lag_seconds_bucket", "osprey_explain_model_info", "osprey_explain_model_swaps_total",
         "osprey_explain_sampled_total", "osprey_explain_skipped_total"), referenced);
   }

@@ -1,6 +1,8 @@
 package dev.osprey.cli;
 
 import dev.osprey.core.djl.DjlOfflineGuard;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,9 +11,10 @@ import picocli.CommandLine.Command;
     name = "osprey",
     mixinStandardHelpOptions = true,
     versionProvider = OspreyCommand.Version.class,
-    description = "Event-driven streaming inference and monitoring.",
-    subcommands = {
-      // One line per top-level command.
+    description = "Event-driven streaming inference and monitoring.")
+public final class OspreyCommand implements Runnable {
+  /** The top-level commands, one line each, in the order the usage lists them. */
+  static final List<Class<?>> COMMANDS = List.of(
       CommandLine.HelpCommand.class,
       BrokerCommand.class,
       TopicsCommand.class,
@@ -25,24 +28,47 @@ import picocli.CommandLine.Command;
       dev.osprey.cli.models.ModelsCommand.class,
       dev.osprey.cli.quantize.QuantizeCommand.class,
       dev.osprey.cli.train.TrainCommand.class,
-      dev.osprey.cli.train.EvaluateCommand.class,
-    })
-public final class OspreyCommand implements Runnable {
+      dev.osprey.cli.train.EvaluateCommand.class);
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    newCommandLine().usage(System.out);
   }
 
   public static void main(String[] args) {
     // Before anything can load a DJL class.
     DjlOfflineGuard.install();
-    System.exit(newCommandLine().execute(args));
+    System.exit(newCommandLine(args).execute(args));
   }
 
-  /** The configured command line, also used by tests. */
+  /** The configured command line with every command, also used by tests. */
   public static CommandLine newCommandLine() {
-    return new CommandLine(new OspreyCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    return withCommands(COMMANDS);
+  }
+
+  /**
+   * The command line for {@code args}: with only the command they name when they name one, else with
+   * all of them (the usage, {@code help}, a mistyped name). picocli models each registered command's
+   * options by reflection when it is registered: for all fourteen that was ~0.4 s of every start, a
+   * quarter of a service's time to its first prediction (docs/benchmarks-inference.md).
+   */
+  public static CommandLine newCommandLine(String[] args) {
+    if (args.length > 0) {
+      for (Class<?> c : COMMANDS) {
+        Command a = c.getAnnotation(Command.class);
+        if (c != CommandLine.HelpCommand.class && a != null
+            && (a.name().equals(args[0]) || Arrays.asList(a.aliases()).contains(args[0]))) {
+          return withCommands(List.of(c));
+        }
+      }
+    }
+    return newCommandLine();
+  }
+
+  private static CommandLine withCommands(List<Class<?>> commands) {
+    CommandLine cl = new CommandLine(new OspreyCommand());
+    commands.forEach(cl::addSubcommand);
+    return cl.setCaseInsensitiveEnumValuesAllowed(true); // after the commands: it applies to those registered
   }
 
   static final class Version implements CommandLine.IVersionProvider {

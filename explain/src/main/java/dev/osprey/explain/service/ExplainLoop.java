@@ -36,6 +36,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * and the heatmaps, and serves on-demand requests between polls. Everything that touches a model
  * runs on this thread, so no model is shared across threads.
  *
- * <p>At least once: offsets are committed after the explanations of a poll were acknowledged, and
+ * <p>At least once: offsets are committed (every second, on a revoke, at the end) after the explanations read before were acknowledged, and
  * no further than what the join still holds in memory only: the oldest prediction whose sample
  * position is held (per predictions partition) and the oldest outcome still waiting for its
  * prediction. A restart (or the partition's next owner) reads those again, so a crash loses no
@@ -68,6 +69,7 @@ public final class ExplainLoop extends ClientThreadWork {
   private volatile Exception sendFailure;
   private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
+  private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
   /** The commit metadata's prefix: the offset up to which the partition's predictions were decided. */
   public static final String DECIDED = "decided=";
 
@@ -95,6 +97,7 @@ public final class ExplainLoop extends ClientThreadWork {
   private final LongSupplier wallClock;
   private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
   private int lastServing;
+  private long lastCommit = Long.MIN_VALUE;
   // per predictions partition: records below this offset were decided before (a restart reads them for positions)
   private final Map<TopicPartition, Long> decidedBefore = new HashMap<>();
   private final Set<TopicPartition> decidedKnown = new HashSet<>();
@@ -148,6 +151,7 @@ public final class ExplainLoop extends ClientThreadWork {
         new ConsumerRebalanceListener() {
           @Override
           public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            commit(true); // the partitions' next owner starts where this one got to
             forgetDecided(partitions);
           }
 
@@ -159,6 +163,7 @@ public final class ExplainLoop extends ClientThreadWork {
     while (running()) {
       openServingVersion();
       handle(consumer.poll(POLL));
+      commit(false);
       serveRequests();
     }
   }
@@ -171,6 +176,17 @@ public final class ExplainLoop extends ClientThreadWork {
   @Override
   protected void cleanup() {
     failPending();
+    if (lastCommit != Long.MIN_VALUE && sendFailure == null && fatal() == null) {
+      try {
+        try {
+          commit(true); // what was handled since the last interval's commit
+        } catch (WakeupException e) {
+          commit(true); // stop()'s wake-up came while the loop was explaining: it is spent now
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("last commit failed ({}); a restart reads from the one before", e.toString());
+      }
+    }
     try {
       consumer.close(Duration.ofSeconds(5));
     } finally {
@@ -259,14 +275,27 @@ public final class ExplainLoop extends ClientThreadWork {
     }
     positionsHeld = join.held();
     waiting = join.waiting();
+  }
+
+  /**
+   * Commits what was handled once its explanations are acknowledged: at most every
+   * {@code COMMIT_INTERVAL} (each commit is a broker write; per poll that was tens a second beside a
+   * fast inference service), and at once when {@code now} (a revoke, the loop's end).
+   */
+  private void commit(boolean now) {
+    long t = System.nanoTime();
+    if (!now && lastCommit != Long.MIN_VALUE && t - lastCommit < COMMIT_INTERVAL.toNanos()) {
+      return;
+    }
     producer.flush();
     Exception failed = sendFailure;
     if (failed != null) {
       // committing now would lose those explanations: fail instead (health DOWN), and a restart
-      // explains this poll's predictions again (at least once)
+      // explains what was read since the last commit again (at least once)
       throw new IllegalStateException("explanations not written, offsets not committed: " + failed, failed);
     }
     consumer.commitSync(committable());
+    lastCommit = t;
   }
 
   private void forgetDecided(Collection<TopicPartition> partitions) {

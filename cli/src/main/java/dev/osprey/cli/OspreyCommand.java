@@ -1,10 +1,12 @@
 package dev.osprey.cli;
 
 import dev.osprey.core.djl.DjlOfflineGuard;
+import dev.osprey.model.runtime.OrtNativeCache;
 import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code osprey} command. It only parses arguments and wires services; the work is elsewhere. */
 @Command(
@@ -68,7 +70,34 @@ public final class OspreyCommand implements Runnable {
   private static CommandLine withCommands(List<Class<?>> commands) {
     CommandLine cl = new CommandLine(new OspreyCommand());
     commands.forEach(cl::addSubcommand);
+    cl.setExecutionStrategy(parsed -> {
+      cacheNativeLibraries(parsed);
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cl.setCaseInsensitiveEnumValuesAllowed(true); // after the commands: it applies to those registered
+  }
+
+  /**
+   * Points ONNX Runtime at its native libraries under the config's {@code cache.dir} before the
+   * command runs ({@link OrtNativeCache}: ORT would inflate 28 MB into a new temporary directory at
+   * every start). Commands without {@link CommonOptions} and help requests are left alone; a config
+   * that does not parse is the command's to report.
+   */
+  private static void cacheNativeLibraries(CommandLine.ParseResult parsed) {
+    List<CommandLine> chain = parsed.asCommandLineList();
+    CommandLine last = chain.get(chain.size() - 1);
+    if (last.isUsageHelpRequested() || last.isVersionHelpRequested()) {
+      return;
+    }
+    for (CommandSpec mixin : last.getCommandSpec().mixins().values()) {
+      if (mixin.userObject() instanceof CommonOptions common) {
+        try {
+          OrtNativeCache.install(common.config().paths().cacheDir());
+        } catch (RuntimeException e) {
+          return; // the command parses the config again and reports what is wrong with it
+        }
+      }
+    }
   }
 
   static final class Version implements CommandLine.IVersionProvider {

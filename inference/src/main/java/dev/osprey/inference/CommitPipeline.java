@@ -60,6 +60,14 @@ final class CommitPipeline implements AutoCloseable {
   }
 
   /**
+   * Looks up the output topics' metadata on the committer's thread ({@link TransactionalSink#lookUpTopics()}),
+   * ahead of the first transaction; that one waits for it.
+   */
+  void lookUpTopics() {
+    executor.execute(sink::lookUpTopics);
+  }
+
+  /**
    * Starts the transaction of one batch; none may be in flight ({@link #await()} first).
    *
    * @param consumed the batch's records, whose offsets the transaction commits

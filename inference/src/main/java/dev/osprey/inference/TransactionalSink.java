@@ -65,6 +65,20 @@ final class TransactionalSink implements AutoCloseable {
   }
 
   /**
+   * Fetches the predictions' and dead letters' topic metadata, which the first {@code send} would
+   * otherwise wait for inside the first transaction. Best effort: a failure is only logged (the
+   * first send looks them up again and reports what is wrong).
+   */
+  void lookUpTopics() {
+    try {
+      producer.partitionsFor(predictionsTopic);
+      producer.partitionsFor(dlqTopic);
+    } catch (KafkaException e) {
+      LOG.debug("looking up {} and {} ahead of the first transaction failed: {}", predictionsTopic, dlqTopic, e.toString());
+    }
+  }
+
+  /**
    * Writes {@code predictions} and {@code deadLetters} and commits the offsets of {@code consumed}
    * in one transaction.
    *

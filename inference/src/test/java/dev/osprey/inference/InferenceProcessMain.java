@@ -18,6 +18,9 @@ public final class InferenceProcessMain {
 
   public static void main(String[] args) throws Exception {
     DjlOfflineGuard.install();
+    // as `osprey` does: ORT's libraries from a cache, not inflated into the temporary directory by
+    // every start (where each SIGKILLed child would leave its 28 MB copy)
+    dev.osprey.model.runtime.OrtNativeCache.install(java.nio.file.Path.of("target", "osprey-cache"));
     Properties kafka = new Properties();
     kafka.put("bootstrap.servers", args[0]);
     InferenceConfig config = InferenceConfig.of(TestModels.NAME).withBatching(32, Duration.ofMillis(5))

@@ -40,6 +40,9 @@ public final class TrainerProcessMain {
 
   static {
     DjlOfflineGuard.install();
+    // as `osprey` does: ORT's libraries from a cache, not inflated into the temporary directory by
+    // every start (where each SIGKILLed child would leave its 28 MB copy)
+    dev.osprey.model.runtime.OrtNativeCache.install(java.nio.file.Path.of("target", "osprey-cache"));
     System.setProperty("ai.djl.pytorch.num_threads", "2");
   }
 

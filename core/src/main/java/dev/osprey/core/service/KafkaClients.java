@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -45,6 +46,11 @@ public final class KafkaClients {
   public KafkaClients(Properties base) {
     this.base = new Properties();
     this.base.putAll(Objects.requireNonNull(base, "base"));
+    // No JMX reporter unless asked for (kafka.metric.reporters): each client registered MBeans for its
+    // metrics at creation, ~0.05 s of a service's start over its four clients
+    // (docs/benchmarks-inference.md); the clients' metrics reach Prometheus through Micrometer's
+    // KafkaClientMetrics, which reads them from the client directly.
+    this.base.putIfAbsent(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, "");
     Object bootstrap = this.base.get("bootstrap.servers");
     if (bootstrap == null || bootstrap.toString().isBlank()) {
       throw new IllegalArgumentException("kafka 'bootstrap.servers' must be set, got " + bootstrap);

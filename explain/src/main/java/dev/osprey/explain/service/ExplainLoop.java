@@ -19,10 +19,8 @@ import dev.osprey.explain.sampling.Trigger;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -55,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * prediction. A restart (or the partition's next owner) reads those again, so a crash loses no
  * chosen work and the join holds the positions it held before; what it repeats is explained again.
  * How far the predictions were <em>decided</em> goes with each commit as its metadata
- * ({@value #DECIDED}{@code <offset>}): predictions read again below it only give back their
+ * ({@code decided=<offset>}, {@link DecidedOffsets}): predictions read again below it only give back their
  * positions, so held positions do not make a restart sample the same traffic twice.
  *
  * <p>Explaining is slower than predicting, which is why the policy bounds the rate; if the chosen
@@ -65,13 +63,11 @@ import org.slf4j.LoggerFactory;
  * prediction it does not admit is skipped ({@link SkipReason#BUDGET}).
  */
 public final class ExplainLoop extends ClientThreadWork {
-  // the first failed write of an explanation, set on the producer's I/O thread
-  private volatile Exception sendFailure;
   private static final Logger LOG = LoggerFactory.getLogger(ExplainLoop.class);
   private static final Duration POLL = Duration.ofMillis(100);
   private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
-  /** The commit metadata's prefix: the offset up to which the partition's predictions were decided. */
-  public static final String DECIDED = "decided=";
+  // the first failed write of an explanation, set on the producer's I/O thread
+  private volatile Exception sendFailure;
 
   /** An on-demand request queued for the worker. */
   private record Request(Sample sample, int version, List<Method> methods, CompletableFuture<SampleExplainer.Result> done) {}
@@ -98,9 +94,7 @@ public final class ExplainLoop extends ClientThreadWork {
   private final BlockingQueue<Request> requests = new ArrayBlockingQueue<>(16);
   private int lastServing;
   private long lastCommit = Long.MIN_VALUE;
-  // per predictions partition: records below this offset were decided before (a restart reads them for positions)
-  private final Map<TopicPartition, Long> decidedBefore = new HashMap<>();
-  private final Set<TopicPartition> decidedKnown = new HashSet<>();
+  private final DecidedOffsets decided;
   private volatile int positionsHeld;
   private volatile int waiting;
 
@@ -133,6 +127,7 @@ public final class ExplainLoop extends ClientThreadWork {
     this.budget = budget;
     this.threadCpu = threadCpu;
     this.wallClock = wallClock;
+    this.decided = new DecidedOffsets(topics.predictions().name());
     this.join = new PositionJoin<>(sampleBuffer, waitingBuffer, w -> metrics.skipped(SkipReason.SAMPLE_MISSING));
     metrics.joinGauges(this::positionsHeld, this::waiting);
   }
@@ -152,12 +147,12 @@ public final class ExplainLoop extends ClientThreadWork {
           @Override
           public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             commit(true); // the partitions' next owner starts where this one got to
-            forgetDecided(partitions);
+            decided.forget(partitions);
           }
 
           @Override
           public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            forgetDecided(partitions); // read from the group's commit when its first records come
+            decided.forget(partitions); // read from the group's commit when its first records come
           }
         });
     while (running()) {
@@ -237,7 +232,7 @@ public final class ExplainLoop extends ClientThreadWork {
         policy.onDrift(d);
       }
     }
-    learnDecided(records.partitions());
+    decided.learn(records.partitions(), consumer);
     for (ConsumerRecord<String, byte[]> r : records.records(topics.predictions().name())) {
       Prediction p = decode(r, () -> codec.decodePrediction(r.value()));
       if (p == null) {
@@ -250,8 +245,7 @@ public final class ExplainLoop extends ClientThreadWork {
           explain(j.position(), j.work().target());
         }
       }
-      Long decided = decidedBefore.get(new TopicPartition(r.topic(), r.partition()));
-      if (decided != null && r.offset() < decided) {
+      if (decided.decidedBefore(r.partition(), r.offset())) {
         continue; // decided before a restart; read again for its position only
       }
       SamplingPolicy.Decision d = policy.onPrediction(p);
@@ -298,29 +292,6 @@ public final class ExplainLoop extends ClientThreadWork {
     lastCommit = t;
   }
 
-  private void forgetDecided(Collection<TopicPartition> partitions) {
-    partitions.forEach(decidedBefore::remove);
-    decidedKnown.removeAll(partitions);
-  }
-
-  /** Reads how far the group decided the predictions partitions read for the first time since they were assigned. */
-  private void learnDecided(Set<TopicPartition> read) {
-    Set<TopicPartition> unknown = new HashSet<>();
-    for (TopicPartition tp : read) {
-      if (tp.topic().equals(topics.predictions().name()) && decidedKnown.add(tp)) {
-        unknown.add(tp);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      consumer.committed(unknown).forEach((tp, committed) -> {
-        long decided = decidedPosition(committed);
-        if (committed != null && decided > committed.offset()) {
-          decidedBefore.put(tp, decided);
-        }
-      });
-    }
-  }
-
   /** Each partition's position, held back to the oldest record the join still needs (see the class comment). */
   private Map<TopicPartition, OffsetAndMetadata> committable() {
     Map<TopicPartition, Long> needed = new HashMap<>();
@@ -331,29 +302,9 @@ public final class ExplainLoop extends ClientThreadWork {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     for (TopicPartition tp : consumer.assignment()) {
       long position = consumer.position(tp);
-      long decided = Math.max(position, decidedBefore.getOrDefault(tp, 0L));
-      out.put(tp, new OffsetAndMetadata(Math.min(position, needed.getOrDefault(tp, position)), DECIDED + decided));
+      out.put(tp, decided.commit(tp, Math.min(position, needed.getOrDefault(tp, position)), position));
     }
     return out;
-  }
-
-  /**
-   * How far a partition was decided, from what the loop committed: the offset in its metadata
-   * ({@value #DECIDED}), else the committed offset; -1 for none.
-   */
-  public static long decidedPosition(OffsetAndMetadata committed) {
-    if (committed == null) {
-      return -1;
-    }
-    String m = committed.metadata();
-    if (m != null && m.startsWith(DECIDED)) {
-      try {
-        return Math.max(committed.offset(), Long.parseLong(m.substring(DECIDED.length())));
-      } catch (NumberFormatException e) {
-        // not ours: the offset alone
-      }
-    }
-    return committed.offset();
   }
 
   private void choose(SamplingPolicy.Decision d, SampleExplainer.Target target, ConsumerRecord<String, byte[]> r) {

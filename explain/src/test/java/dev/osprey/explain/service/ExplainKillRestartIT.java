@@ -234,7 +234,7 @@ class ExplainKillRestartIT {
         latest.put(new TopicPartition(topics.predictions().name(), p), OffsetSpec.latest());
       }
       var ends = admin.listOffsets(latest).all().get();
-      return latest.keySet().stream().allMatch(tp -> ExplainLoop.decidedPosition(committed.get(tp))
+      return latest.keySet().stream().allMatch(tp -> DecidedOffsets.position(committed.get(tp))
           >= ends.get(tp).offset());
     }
   }

@@ -154,13 +154,13 @@ class ExplainLoopCommitTest {
     OffsetAndMetadata committed;
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> samples.lookedUp.size() == 4
-          && ExplainLoop.decidedPosition(before.committed(Set.of(predictions)).get(predictions)) == 4);
+          && DecidedOffsets.position(before.committed(Set.of(predictions)).get(predictions)) == 4);
       committed = before.committed(Set.of(predictions)).get(predictions);
     } finally {
       loop.stop();
     }
     assertEquals(0, committed.offset(), "p0's position is still held");
-    assertEquals(4, ExplainLoop.decidedPosition(committed), "all four were decided");
+    assertEquals(4, DecidedOffsets.position(committed), "all four were decided");
 
     // the next incarnation: the same group offsets; it reads p0-p3 again, then p4 and a wrong outcome of p1
     samples.lookedUp.clear();
@@ -178,7 +178,7 @@ class ExplainLoopCommitTest {
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> samples.lookedUp.size() >= 2);
       assertEquals(List.of("p4", "p1"), samples.lookedUp, "p4 sampled, p1's wrong outcome joined its position");
-      await().atMost(Duration.ofSeconds(30)).until(() -> ExplainLoop.decidedPosition(
+      await().atMost(Duration.ofSeconds(30)).until(() -> DecidedOffsets.position(
           after.committed(Set.of(predictions)).get(predictions)) == 5);
       assertEquals(1, meters.find(ExplainMetrics.SAMPLED).tag("reason", "sampled").counter().count(),
           "p0-p3 were not sampled again");

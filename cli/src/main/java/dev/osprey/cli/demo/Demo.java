@@ -484,38 +484,6 @@ public final class Demo implements AutoCloseable {
     return new Arrivals(counts[0], ids.size(), counts[1], counts[2], reasons, tally);
   }
 
-  /** What the monitor said about the replay's drift. */
-  public record DriftSummary(int onsetIndex, List<DriftReport> alarms, double accuracyBefore, int labelledBefore,
-      double accuracyAfter, int labelledAfter) {
-    /** The first alarm raised at or after the drift's onset, if any. */
-    public java.util.Optional<DriftReport> firstAlarmAfterOnset() {
-      return alarms.stream().filter(a -> afterOnset(a, onsetIndex)).findFirst();
-    }
-  }
-
-  /**
-   * Where in the replay the alarm's drift began: the replay index of the detector's estimated onset
-   * sample (ids are RUN-INDEX), else its count of predictions. Not the count alone: a monitor
-   * catching up on a backlog reads the partitions unevenly, so its n-th prediction is not sample n.
-   */
-  static long replayPosition(DriftReport a) {
-    String id = a.onsetSampleId();
-    int dash = id == null ? -1 : id.lastIndexOf('-');
-    if (dash >= 0) {
-      try {
-        return Long.parseLong(id.substring(dash + 1));
-      } catch (NumberFormatException e) {
-        // not a replay id: fall back to the count
-      }
-    }
-    return a.samplesSeen();
-  }
-
-  /** The onset estimate may precede the true one by up to a window (the window straddles the change). */
-  static boolean afterOnset(DriftReport a, long onset) {
-    return replayPosition(a) >= onset - a.windowSize();
-  }
-
   /**
    * Step 6: waits until the monitor has seen every prediction, reads its drift reports
    * (read_committed) and prints when the drift was flagged and what the accuracy did.
@@ -540,7 +508,7 @@ public final class Demo implements AutoCloseable {
         return parts.stream().allMatch(tp -> drift.position(tp) >= end.get(tp));
       });
     }
-    alarms.sort(java.util.Comparator.comparingLong(Demo::replayPosition));
+    alarms.sort(java.util.Comparator.comparingLong(DriftSummary::replayPosition));
     double[] split = watch == null ? new double[] {Double.NaN, 0, Double.NaN, 0} : watch.accuracySplit(onset);
     DriftSummary d = new DriftSummary(onset, alarms, split[0], (int) split[1], split[2], (int) split[3]);
     out.println("[8/9] monitor and explain say:");
@@ -551,11 +519,11 @@ public final class Demo implements AutoCloseable {
           options.drift(), onset, d.accuracyBefore(), d.labelledBefore(), d.accuracyAfter(), d.labelledAfter());
       d.firstAlarmAfterOnset().ifPresentOrElse(
           a -> out.printf(java.util.Locale.ROOT, "  flagged by %s after %d predictions, drift estimated from sample %d (onset %d): statistic %.3f > threshold %.3f%n",
-              a.detector(), a.samplesSeen(), replayPosition(a), onset, a.statistic(), a.threshold()),
+              a.detector(), a.samplesSeen(), DriftSummary.replayPosition(a), onset, a.statistic(), a.threshold()),
           () -> out.println("  the monitor raised no alarm after the onset"));
-      alarms.stream().filter(a -> !afterOnset(a, onset))
-          .forEach(a -> out.printf("  false alarm before the drift: %s, estimated from sample %d%n", a.detector(), replayPosition(a)));
-      alarms.stream().filter(a -> afterOnset(a, onset)).map(DriftReport::detector).distinct()
+      alarms.stream().filter(a -> !DriftSummary.afterOnset(a, onset))
+          .forEach(a -> out.printf("  false alarm before the drift: %s, estimated from sample %d%n", a.detector(), DriftSummary.replayPosition(a)));
+      alarms.stream().filter(a -> DriftSummary.afterOnset(a, onset)).map(DriftReport::detector).distinct()
           .forEach(det -> out.println("  in alarm: " + det));
     }
     if (explain != null) {
@@ -570,41 +538,6 @@ public final class Demo implements AutoCloseable {
     return d;
   }
 
-  /** Online accuracy on labelled samples: {@code correct} of {@code labelled}. */
-  public record Accuracy(int correct, int labelled) {
-    public double value() {
-      return labelled == 0 ? Double.NaN : (double) correct / labelled;
-    }
-
-    Accuracy plus(boolean right) {
-      return new Accuracy(correct + (right ? 1 : 0), labelled + 1);
-    }
-
-    @Override
-    public String toString() {
-      return String.format(java.util.Locale.ROOT, "%.4f on %d labelled", value(), labelled);
-    }
-  }
-
-  /**
-   * What the retraining loop did in the scenario.
-   *
-   * @param runs the latest record of every run in the run log (read_committed), in the order they began
-   * @param servedBefore the version serving when the replay began
-   * @param servedAfter the version serving at the end
-   * @param firstIndexByVersion the first replay index each version predicted
-   * @param clean accuracy before the drift's onset (the version serving then)
-   * @param duringDrift accuracy on drifted samples predicted by {@code servedBefore}
-   * @param afterSwap accuracy on drifted samples predicted by the version(s) the trainer activated
-   */
-  public record LoopSummary(List<RunTransition> runs, int servedBefore, int servedAfter, Map<Integer, Integer> firstIndexByVersion,
-      Accuracy clean, Accuracy duringDrift, Accuracy afterSwap) {
-    /** The run that activated a version, if any. */
-    public java.util.Optional<RunTransition> activatedRun() {
-      return runs.stream().filter(r -> r.phaseTimes().containsKey(RunPhase.ACTIVATED)).findFirst();
-    }
-  }
-
   /**
    * Step 8b (the loop scenario): waits (up to a minute) for the trainer's run to end (kept after
    * its rollback watch, rolled back, refused or abandoned), reads the run log and prints the loop's
@@ -615,73 +548,11 @@ public final class Demo implements AutoCloseable {
       List<RunTransition> runs = latestRuns();
       return !runs.isEmpty() && runs.stream().allMatch(RunTransition::isTerminal);
     });
-    List<RunTransition> runs = latestRuns();
-    Accuracy clean = new Accuracy(0, 0);
-    Accuracy during = new Accuracy(0, 0);
-    Accuracy after = new Accuracy(0, 0);
-    for (PredictionWatch.Labelled l : watch.labelled()) {
-      if (l.index() < drift.onsetIndex()) {
-        clean = clean.plus(l.correct());
-      } else if (l.version() == servedBefore) {
-        during = during.plus(l.correct());
-      } else {
-        after = after.plus(l.correct());
-      }
-    }
-    LoopSummary loop = new LoopSummary(runs, servedBefore, trainer.servingVersion(), watch.firstIndexByVersion(), clean, during,
-        after);
-    out.println("  the retraining loop (" + topics.runs().name() + ", read_committed; sample numbers marked ~ are the replay's "
-        + "position at that time):");
-    out.printf(java.util.Locale.ROOT, "  %8s %8s  %s%n", "time", "sample", "event");
-    line(replayStartMillis, "0", "replay begins: clean digits, " + MODEL + ":" + servedBefore + " serving");
-    line(replayStartMillis + (long) (drift.onsetIndex() * 1000 / options.rate()), Integer.toString(drift.onsetIndex()),
-        "drift " + options.drift() + " begins");
-    drift.firstAlarmAfterOnset().ifPresent(a -> line(a.timestamp(), Long.toString(a.samplesSeen()), String.format(
-        java.util.Locale.ROOT, "the monitor flags it: %s on %s:%d, statistic %.3f > %.3f", a.detector(), a.modelName(),
-        a.modelVersion(), a.statistic(), a.threshold())));
-    for (RunTransition r : runs) {
-      for (Map.Entry<RunPhase, Long> e : r.phaseTimes().entrySet()) {
-        long t = e.getValue();
-        String about = switch (e.getKey()) {
-          case TRIGGERED -> "run " + r.runId() + " triggered: " + r.request().reason() + " ("
-              + fmt(r.request().figures().getOrDefault("labelsSinceLastRun", Double.NaN)) + " labels since the start)";
-          case TRAINING -> "training, attempt " + r.attempt() + ": " + (r.strategy() == null ? "" : r.strategy().reason());
-          case PUBLISHED -> "published " + MODEL + ":" + r.candidateVersion() + " (exported, int8-quantized, measured)";
-          case GATED -> r.gate() == null ? "gated" : r.gate().summary();
-          case ACTIVATED -> "activated " + MODEL + ":" + r.candidateVersion() + " on " + topics.models().name()
-              + firstPrediction(loop, r.candidateVersion());
-          case KEPT, ROLLED_BACK, ABANDONED -> e.getKey().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": "
-              + r.reason();
-        };
-        line(t, "~" + sampleAt(t, sent.samples()), about);
-      }
-    }
-    line(replayStartMillis + sent.elapsed().toMillis(), Integer.toString(sent.samples()), "replay ends");
-    out.println("  online accuracy (labelled samples, checked against their labels):");
-    out.println("    before the drift         " + MODEL + ":" + servedBefore + "  " + clean);
-    out.println("    during the drift         " + MODEL + ":" + servedBefore + "  " + during);
-    out.println("    after the swap (drifted) " + MODEL + ":" + loop.servedAfter() + "  " + after);
-    if (runs.isEmpty()) {
-      out.println("  the trainer started no run: no drift alarm, or too few labels since it");
-    }
+    LoopSummary loop = LoopSummary.of(latestRuns(), servedBefore, trainer.servingVersion(), drift.onsetIndex(),
+        watch.labelled(), watch.firstIndexByVersion());
+    new LoopTimeline(out, topics, MODEL, replayStartMillis, options.rate())
+        .print(loop, drift, options.drift(), sent.samples(), sent.elapsed().toMillis());
     return loop;
-  }
-
-  private String firstPrediction(LoopSummary loop, Integer version) {
-    Integer first = version == null ? null : loop.firstIndexByVersion().get(version);
-    return first == null ? "" : "; its first prediction: sample " + first;
-  }
-
-  private long sampleAt(long millis, int max) {
-    return Math.max(0, Math.min(max, Math.round((millis - replayStartMillis) * options.rate() / 1000)));
-  }
-
-  private void line(long millis, String sample, String what) {
-    out.printf(java.util.Locale.ROOT, "  %7.1fs %8s  %s%n", (millis - replayStartMillis) / 1000.0, sample, what);
-  }
-
-  private static String fmt(double v) {
-    return Double.isNaN(v) ? "?" : Long.toString(Math.round(v));
   }
 
   /** The latest record of every run on the run log (read_committed), in the order the runs began. */

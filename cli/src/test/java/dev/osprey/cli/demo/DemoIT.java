@@ -106,7 +106,7 @@ class DemoIT {
       assertEquals(1500, got.predictions().distinctIds());
       assertEquals(java.util.Map.of("digits:1", 1500), got.predictions().versions());
       assertEquals(sent.feedback(), got.predictions().labelled());
-      Demo.DriftSummary drift = demo.awaitDriftReport(sent);
+      DriftSummary drift = demo.awaitDriftReport(sent);
       var flagged = drift.firstAlarmAfterOnset();
       assertTrue(flagged.isPresent(), "the monitor flags rotate:30 from sample 750: " + buf.toString(StandardCharsets.UTF_8));
       // flagged while the drifted half was still arriving (the delay figures per detector are the

@@ -66,7 +66,7 @@ class DemoLoopIT {
       var got = demo.awaitArrivals(sent);
       var drift = demo.awaitDriftReport(sent);
       assertTrue(drift.firstAlarmAfterOnset().isPresent(), "the monitor flags the rotation");
-      Demo.LoopSummary summary = demo.awaitLoop(sent, drift, before);
+      LoopSummary summary = demo.awaitLoop(sent, drift, before);
       String report = buf.toString(StandardCharsets.UTF_8);
 
       RunTransition run = summary.activatedRun().orElseThrow(() -> new AssertionError("no run was activated:\n" + report));

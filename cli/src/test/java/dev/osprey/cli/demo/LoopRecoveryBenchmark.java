@@ -104,14 +104,14 @@ public final class LoopRecoveryBenchmark {
       var sent = demo.replay();
       var got = demo.awaitArrivals(sent);
       var driftSummary = demo.awaitDriftReport(sent);
-      Demo.LoopSummary summary = demo.awaitLoop(sent, driftSummary, before);
+      LoopSummary summary = demo.awaitLoop(sent, driftSummary, before);
       boolean exactlyOnce = demo.report(sent, got);
       figures(out, demo.labelled(), onset, afterOnset, summary, drift, strategy, rate, exactlyOnce, (System.nanoTime() - t0) / 1e9);
     }
   }
 
   /** Prints the recovery figures and one markdown table row. */
-  static void figures(PrintStream out, List<PredictionWatch.Labelled> labelled, int onset, int within, Demo.LoopSummary summary,
+  static void figures(PrintStream out, List<PredictionWatch.Labelled> labelled, int onset, int within, LoopSummary summary,
       String drift, String strategy, double rate, boolean exactlyOnce, double seconds) {
     int correctBefore = 0;
     int nBefore = 0;

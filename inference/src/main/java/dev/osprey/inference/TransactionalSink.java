@@ -73,7 +73,7 @@ final class TransactionalSink implements AutoCloseable {
     try {
       producer.partitionsFor(predictionsTopic);
       producer.partitionsFor(dlqTopic);
-    } catch (KafkaException e) {
+    } catch (RuntimeException e) { // also a producer closed by a stop right after the start
       LOG.debug("looking up {} and {} ahead of the first transaction failed: {}", predictionsTopic, dlqTopic, e.toString());
     }
   }

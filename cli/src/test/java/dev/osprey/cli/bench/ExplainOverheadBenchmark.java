@@ -71,14 +71,10 @@ public final class ExplainOverheadBenchmark {
   private ExplainOverheadBenchmark() {}
 
   /** Waits (at most 60 s) until the explain service has decided on a prediction (its meters): it is consuming. */
-  private static void awaitDecisions(MeterRegistry meters) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (sum(meters, ExplainMetrics.SAMPLED) + sum(meters, ExplainMetrics.SKIPPED) == 0) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the explain service decided on no prediction within 60 s");
-      }
-      Thread.sleep(50);
-    }
+  private static void awaitDecisions(MeterRegistry meters) {
+    org.awaitility.Awaitility.await("the explain service deciding on a prediction").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> sum(meters, ExplainMetrics.SAMPLED) + sum(meters, ExplainMetrics.SKIPPED) > 0);
   }
 
 

@@ -33,6 +33,7 @@ class EmbeddedKafkaBrokerIT {
       assertTrue(broker.bootstrapServers().startsWith("127.0.0.1:"));
       Properties client = new Properties();
       client.put("bootstrap.servers", broker.bootstrapServers());
+      assertEquals(2, transactionVersion(client), "transactions v2: fewer round trips per commit");
       Topics topics = new Topics("t1.", new dev.osprey.core.event.EventCodec());
       try (TopicAdmin admin = new TopicAdmin(client)) {
         assertEquals(topics.all().size(), admin.createAll(topics, 3, (short) 1).size());
@@ -81,6 +82,26 @@ class EmbeddedKafkaBrokerIT {
       assertTrue(Files.isDirectory(dir));
       broker.close();
       assertFalse(Files.exists(dir), "temporary data dir removed on close");
+    }
+  }
+
+  @Test
+  void dataDirOfTransactionsV1IsRaisedToV2(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("kafka");
+    Files.createDirectories(data);
+    // formatted as releases before transactions v2 did
+    EmbeddedKafkaBroker.format(data, EmbeddedKafkaBroker.brokerProperties(data, 0, 0, 1), (short) 1);
+    try (EmbeddedKafkaBroker b = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Config(0, data, 1))) {
+      Properties c = new Properties();
+      c.put("bootstrap.servers", b.bootstrapServers());
+      assertEquals(2, transactionVersion(c));
+    }
+  }
+
+  private static short transactionVersion(Properties client) throws Exception {
+    try (Admin admin = Admin.create(client)) {
+      return admin.describeFeatures().featureMetadata().get().finalizedFeatures()
+          .get(EmbeddedKafkaBroker.TRANSACTION_VERSION_FEATURE).maxVersionLevel();
     }
   }
 

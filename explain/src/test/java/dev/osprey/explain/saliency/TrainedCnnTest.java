@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.explain.AttributionMap;
-import dev.osprey.explain.ImageShape;
+import dev.osprey.explain.DigitBox;
 import dev.osprey.explain.TrainedDigits;
 import dev.osprey.explain.model.DjlNetwork;
 import dev.osprey.explain.model.PredictorScoreFunction;
@@ -104,7 +104,7 @@ class TrainedCnnTest {
       int c = predicted(x[i]);
       for (int v = 0; v < cams.length; v++) {
         AttributionMap a = cams[v].explain(x[i], c);
-        double share = massInsideBoundingBox(TrainedDigits.test().image(i), a.values(), twin.inputShape());
+        double share = DigitBox.massInside(TrainedDigits.test().image(i), a.values(), twin.inputShape());
         meanShare[v] += share / n;
         inside[v] += share > 0.5 ? 1 : 0;
       }
@@ -117,36 +117,6 @@ class TrainedCnnTest {
     // are 1s, whose evidence sits beside the stroke), so it is held to its measured level (docs/explain.md).
     assertTrue(inside[1] >= 0.90 * n, "Grad-CAM++: " + inside[1] + " of " + n);
     assertTrue(inside[0] >= 0.85 * n, "Grad-CAM: " + inside[0] + " of " + n);
-  }
-
-  /** Share of the map's mass inside the bounding box of the pixels brighter than 0 (the ink). */
-  static double massInsideBoundingBox(byte[] pixels, float[] map, ImageShape shape) {
-    int top = shape.height();
-    int bottom = -1;
-    int left = shape.width();
-    int right = -1;
-    for (int y = 0; y < shape.height(); y++) {
-      for (int x = 0; x < shape.width(); x++) {
-        if ((pixels[y * shape.width() + x] & 0xFF) > 0) {
-          top = Math.min(top, y);
-          bottom = Math.max(bottom, y);
-          left = Math.min(left, x);
-          right = Math.max(right, x);
-        }
-      }
-    }
-    double total = 0;
-    double in = 0;
-    for (int y = 0; y < shape.height(); y++) {
-      for (int x = 0; x < shape.width(); x++) {
-        double v = Math.max(0, map[y * shape.width() + x]);
-        total += v;
-        if (y >= top && y <= bottom && x >= left && x <= right) {
-          in += v;
-        }
-      }
-    }
-    return total == 0 ? 0 : in / total;
   }
 
   @Test

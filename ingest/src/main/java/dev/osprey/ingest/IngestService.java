@@ -90,6 +90,13 @@ public final class IngestService implements OspreyService {
     // stalled; one request in flight per connection cannot be overtaken. Loopback latency makes
     // the throughput cost small.
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
+    // The processing exception handler (Streams' default: log and fail) also covers global
+    // state, as it will by default from Kafka 5.0; without it Streams warns at every start.
+    p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+    // Streams' partition assignor builds a StreamsConfig of its own from the main consumer's
+    // settings, which warns the same unless they carry it too.
+    p.putIfAbsent(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
+        p.getProperty(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
     // Output Kafka refuses for its size: the source record is dead-lettered when read again.
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, UnwritableRecordHandler.class);
     p.put(UnwritableRecordHandler.REGISTRY_CONFIG, unwritable);

@@ -74,10 +74,10 @@ class SanityCheckTest {
     System.out.println("Spearman of |map| trained vs randomized, mean over 8 test digits:\n" + r.toMarkdown());
     assertEquals(4, r.steps().size(), "cnn-student has 4 learned layers (+ their batch norms)");
     assertEquals("head/dense#0", r.steps().get(0));
-    // Acceptance asks < 0.3 for both; measured here: gradient 0.32 (after a dip to 0.25 when the
-    // dense layers are gone — the max-pool routing and ReLU masks of random convolutions still
-    // follow the digit's strokes), Grad-CAM 0.29. The gradient is held to the measured level.
-    assertTrue(r.atFullRandomization(Method.GRADIENT) < 0.35, "gradient " + r.atFullRandomization(Method.GRADIENT));
+    // Acceptance: < 0.3 for both. Measured on this fixture: gradient 0.281 (after a dip to 0.22
+    // when the dense layers are gone and a rise to 0.52 with the last conv random: the max-pool
+    // routing and ReLU masks of random convolutions still follow the digit's strokes), Grad-CAM 0.284.
+    assertTrue(r.atFullRandomization(Method.GRADIENT) < 0.3, "gradient " + r.atFullRandomization(Method.GRADIENT));
     assertTrue(r.atFullRandomization(Method.GRAD_CAM) < 0.3, "gradcam " + r.atFullRandomization(Method.GRAD_CAM));
     // the trained network itself was not touched
     assertEquals(before[0], twin.scores(x)[0][0], 0f);

@@ -106,7 +106,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       if (reused) {
         try {
           upgradeTransactionVersion(LOOPBACK + ":" + port);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) { // no half-started broker left behind
           server.shutdown();
           server.awaitShutdown();
           throw e;

@@ -41,18 +41,24 @@ final class BatchScorer {
   }
 
   /**
-   * @param x {@code samples.size()} normalized rows, row-major
+   * @param x at least {@code samples.size()} normalized rows, row-major (a reused buffer may be longer)
    * @return one result per sample, in order
    */
   List<Scored> score(LoadedModel model, float[] x, List<Sample> samples) {
+    return score(model, x, 0, samples);
+  }
+
+  /**
+   * @param x holds the samples' normalized rows from row {@code firstRow} on, row-major
+   * @return one result per sample, in order
+   */
+  List<Scored> score(LoadedModel model, float[] x, int firstRow, List<Sample> samples) {
     int n = model.manifest().input().size();
     List<Scored> out = new ArrayList<>(samples.size());
     for (int from = 0; from < samples.size(); from += maxBatchSize) {
       int rows = Math.min(maxBatchSize, samples.size() - from);
-      // the usual case, one chunk of exactly the rows: no copy
-      float[] chunk = from == 0 && rows * n == x.length ? x : Arrays.copyOfRange(x, from * n, (from + rows) * n);
       try {
-        Predictions p = run(model, chunk, rows);
+        Predictions p = run(model, x, firstRow + from, rows); // read in place, no copy of the chunk
         long post = System.nanoTime();
         for (int i = 0; i < rows; i++) {
           out.add(new Scored(prediction(model, p, i, samples.get(from + i)), null));
@@ -61,7 +67,8 @@ final class BatchScorer {
       } catch (PredictorException | RuntimeException e) {
         LOG.warn("model {} failed on a batch of {}; retrying its rows one by one: {}", model.ref(), rows, e.toString());
         for (int i = 0; i < rows; i++) {
-          out.add(scoreAlone(model, Arrays.copyOfRange(chunk, i * n, (i + 1) * n), samples.get(from + i)));
+          int row = firstRow + from + i;
+          out.add(scoreAlone(model, Arrays.copyOfRange(x, row * n, (row + 1) * n), samples.get(from + i)));
         }
       }
     }
@@ -70,15 +77,15 @@ final class BatchScorer {
 
   private Scored scoreAlone(LoadedModel model, float[] row, Sample sample) {
     try {
-      return new Scored(prediction(model, run(model, row, 1), 0, sample), null);
+      return new Scored(prediction(model, run(model, row, 0, 1), 0, sample), null);
     } catch (PredictorException | RuntimeException e) {
       return new Scored(null, "model " + model.ref() + " failed on this sample: " + e.getMessage());
     }
   }
 
-  private Predictions run(LoadedModel model, float[] chunk, int rows) throws PredictorException {
+  private Predictions run(LoadedModel model, float[] x, int fromRow, int rows) throws PredictorException {
     long start = System.nanoTime();
-    Predictions p = model.predictor().predict(chunk, rows);
+    Predictions p = model.predictor().predict(x, fromRow, rows);
     metrics.modelCall(model.ref().version(), rows, System.nanoTime() - start);
     return p;
   }

@@ -129,6 +129,12 @@ public final class InferenceMetrics {
     return registry;
   }
 
+  // The meters of the per-sample calls by version (and label): no key string built and hashed per
+  // sample (that was a tenth of the post-processing's time).
+  private final Map<Integer, Map<String, Counter>> predictionCounters = new ConcurrentHashMap<>();
+  private final Map<Integer, DistributionSummary> confidences = new ConcurrentHashMap<>();
+  private final Map<Integer, Timer> endToEndTimers = new ConcurrentHashMap<>();
+
   @SuppressWarnings("unchecked")
   private <M> M meter(String key, Function<String, M> create) {
     return (M) meters.computeIfAbsent(key, create);
@@ -158,26 +164,28 @@ public final class InferenceMetrics {
   }
 
   void endToEnd(int version, long millis) {
-    this.<Timer>meter("e2e|" + version, k -> Timer.builder(END_TO_END_LATENCY)
+    endToEndTimers.computeIfAbsent(version, v -> this.<Timer>meter("e2e|" + version, k -> Timer.builder(END_TO_END_LATENCY)
         .description("From the sample's timestamp to its committed prediction")
         .tag("model_version", Integer.toString(version))
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(1))
-        .register(registry)).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+        .register(registry))).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   void prediction(int version, String label, double confidence) {
-    this.<Counter>meter("p|" + version + "|" + label, k -> Counter.builder(PREDICTIONS)
-        .description("Predictions made")
-        .tag("model_version", Integer.toString(version))
-        .tag("label", label)
-        .register(registry)).increment();
-    this.<DistributionSummary>meter("c|" + version, k -> DistributionSummary.builder(CONFIDENCE)
-        .description("Probability of the predicted class")
-        .tag("model_version", Integer.toString(version))
-        .serviceLevelObjectives(CONFIDENCE_BUCKETS)
-        .register(registry)).record(confidence);
+    predictionCounters.computeIfAbsent(version, v -> new ConcurrentHashMap<>())
+        .computeIfAbsent(label, l -> this.<Counter>meter("p|" + version + "|" + label, k -> Counter.builder(PREDICTIONS)
+            .description("Predictions made")
+            .tag("model_version", Integer.toString(version))
+            .tag("label", label)
+            .register(registry))).increment();
+    confidences.computeIfAbsent(version, v -> this.<DistributionSummary>meter("c|" + version,
+        k -> DistributionSummary.builder(CONFIDENCE)
+            .description("Probability of the predicted class")
+            .tag("model_version", Integer.toString(version))
+            .serviceLevelObjectives(CONFIDENCE_BUCKETS)
+            .register(registry))).record(confidence);
   }
 
   void deadLetter(String reason) {

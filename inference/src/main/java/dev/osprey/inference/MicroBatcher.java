@@ -32,6 +32,8 @@ final class MicroBatcher {
   private final List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
   private final List<HttpRequest> requests = new ArrayList<>();
   private int requestSamples;
+  /** Records the last {@link #add} brought. */
+  private int lastAdded;
   private long oldestNanos;
 
   /** @param nanoTime the clock waits are measured on ({@code System::nanoTime}) */
@@ -48,10 +50,12 @@ final class MicroBatcher {
 
   /** Buffers consumed records. */
   void add(Iterable<ConsumerRecord<String, byte[]>> consumed) {
+    int before = records.size();
     for (ConsumerRecord<String, byte[]> r : consumed) {
       noteArrival();
       records.add(r);
     }
+    lastAdded = records.size() - before;
   }
 
   /** Moves the queued HTTP requests into the buffer. */
@@ -85,10 +89,44 @@ final class MicroBatcher {
     return Duration.ofNanos(Math.max(0, maxDelayNanos - (nanoTime.getAsLong() - oldestNanos)));
   }
 
+  /**
+   * As {@link #pollTimeout(Duration)}, but a buffer that is short of {@code wanted} records while at
+   * least the missing ones are known to be waiting ({@code waiting}, the consumer's lag) may wait
+   * up to one delay per poll for them, as long as polls bring records: at a backlog, a fetch response larger than a transaction
+   * left a remainder that otherwise went out as a small transaction of its own (every other
+   * transaction, at a quarter of the size).
+   */
+  Duration pollTimeout(Duration idle, int wanted, long waiting) {
+    if (toppingUp(wanted, waiting)) {
+      // at most one delay per poll, from now: the remainder has waited already, behind the batch before it
+      return Duration.ofNanos(maxDelayNanos);
+    }
+    return pollTimeout(idle);
+  }
+
+  private boolean toppingUp(int wanted, long waiting) {
+    int pending = pending();
+    return pending > 0 && pending < wanted && waiting >= wanted - pending;
+  }
+
   /** A batch is full, or its oldest sample waited long enough, or the loop stops and the buffer must go. */
   boolean due(boolean stopping) {
+    return due(stopping, Integer.MAX_VALUE, 0);
+  }
+
+  /**
+   * As {@link #due(boolean)}, except that a buffer {@link #pollTimeout(Duration, int, long) topping
+   * up} to {@code wanted} records is due only when it has them or a poll brought nothing.
+   */
+  boolean due(boolean stopping, int wanted, long waiting) {
     int pending = pending();
-    return pending > 0 && (pending >= maxBatchSize || nanoTime.getAsLong() - oldestNanos >= maxDelayNanos || stopping);
+    if (pending == 0) {
+      return false;
+    }
+    if (toppingUp(wanted, waiting) && lastAdded > 0 && !stopping) {
+      return false; // the last poll brought records: poll again for the rest
+    }
+    return pending >= maxBatchSize || nanoTime.getAsLong() - oldestNanos >= maxDelayNanos || stopping;
   }
 
   /** Everything buffered, as one batch; the buffer is empty afterwards. */

@@ -20,6 +20,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,9 +76,15 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   private final MicroBatcher batcher;
   private final TransactionalSink sink;
   private final CommitPipeline commits;
+  /** Decodes the next model batch of a transaction while the loop's thread scores this one. */
+  private final ExecutorService decoder;
   private final List<KafkaClientMetrics> clientMetrics;
   private final int maxBatchSize;
   private int transactionsHandedOver;
+  /** Records behind the last poll (the consumer's lag), as of the last round. */
+  private long lag;
+  /** The normalized rows of the batch being handled, reused batch after batch (this thread only). */
+  private float[] rowBuffer;
 
   /**
    * @param consumer the samples consumer, configured as {@link #create} does (group, static membership)
@@ -97,6 +106,11 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
     this.batcher = new MicroBatcher(config.maxBatchSize(), config.maxBatchDelay(), System::nanoTime);
     this.sink = new TransactionalSink(producer, topics, codec, metrics, clock);
     this.commits = new CommitPipeline(sink, committer);
+    this.decoder = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "osprey-inference-decode-" + instance);
+      t.setDaemon(true);
+      return t;
+    });
     this.maxBatchSize = config.maxBatchSize();
     this.clientMetrics = clientMetrics;
   }
@@ -111,8 +125,12 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
             // waiting a session timeout for a rebalance, and a zombie with the same id is fenced.
             ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id,
             // A backlog is taken several model batches per transaction: a commit costs broker round
-            // trips (~10-20 ms), which capped throughput at one model batch per commit.
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxBatchSize() * MODEL_BATCHES_PER_TRANSACTION)));
+            // trips (~10-20 ms), which capped throughput at one model batch per commit. Polls bring up
+            // to two transactions' worth: the batcher keeps the rest, so every transaction of a backlog
+            // is full (at one transaction's worth, a fetch larger than that left a remainder that went
+            // out as a transaction of its own, ~1,200 records per transaction on average instead of 2,048).
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+            Integer.toString(2 * config.maxBatchSize() * MODEL_BATCHES_PER_TRANSACTION)));
     Producer<String, byte[]> producer = kafka.transactionalProducer(Serdes.String(), Serdes.ByteArray(), id,
         id + "-predictions", Map.of(ProducerConfig.LINGER_MS_CONFIG, "5",
             // With a backlog the next transaction begins as soon as the last one commits, before the
@@ -182,11 +200,15 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
   /** One round: poll (or wait for HTTP requests), and handle the buffer if a batch is due. */
   void step() {
     reread(commits.finished(), List.of());
-    batcher.add(source.poll(batcher.pollTimeout(IDLE_POLL)));
-    metrics.consumerLag(source.lag());
+    int limit = transactionLimit();
+    if (batcher.pending() < limit) {
+      batcher.add(source.poll(batcher.pollTimeout(IDLE_POLL, limit, lag)));
+    } // else a full transaction is buffered already: handle it first (the buffer stays bounded)
+    lag = source.lag();
+    metrics.consumerLag(lag);
     batcher.drainRequests();
-    if (batcher.due(!running())) {
-      process(batcher.take(transactionLimit()));
+    if (batcher.due(!running(), limit, lag)) {
+      process(batcher.take(limit));
     }
   }
 
@@ -215,6 +237,7 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
 
   @Override
   protected void cleanup() {
+    decoder.shutdown();
     batcher.failRequests(new UnavailableException("the prediction loop is stopped"));
     clientMetrics.forEach(KafkaClientMetrics::close);
     try {
@@ -234,18 +257,72 @@ final class PredictionLoop extends ClientThreadWork implements PredictRequests {
       return;
     }
     try {
-      long start = System.nanoTime();
-      SampleRows rows = SampleRows.of(model, batch, validator);
-      metrics.preprocess(System.nanoTime() - start);
-      List<BatchScorer.Scored> scored = scorer.score(model, rows.x, rows.samples);
-      int kafkaRows = rows.records.size();
-      answer(rows.accepted, scored.subList(kafkaRows, scored.size()));
-      if (!batch.records().isEmpty()) {
-        commit(batch.records(), rows, scored.subList(0, kafkaRows));
+      List<ConsumerRecord<String, byte[]>> records = batch.records();
+      int n = model.manifest().input().size();
+      SampleRows rows = new SampleRows(rowBuffer, records.size() + SampleRows.requestSamples(batch), n);
+      if (rows.x.length <= maxBatchSize * MODEL_BATCHES_PER_TRANSACTION * n) {
+        rowBuffer = rows.x; // a full transaction's worth at most (large HTTP batches are not kept)
+      }
+      List<BatchScorer.Scored> scored;
+      if (records.size() > maxBatchSize && batch.requests().isEmpty()) {
+        scored = scoreRecords(model, records, rows); // a backlog: decoding overlaps scoring
+      } else {
+        // one pass, HTTP rows right after the Kafka rows: they share the model calls
+        long start = System.nanoTime();
+        if (!records.isEmpty()) {
+          rows.add(SampleRows.decode(model, records, validator, rows.x, 0));
+        }
+        int kafkaRows = rows.records.size();
+        rows.addRequests(model, batch, kafkaRows);
+        metrics.preprocess(System.nanoTime() - start);
+        List<BatchScorer.Scored> all = scorer.score(model, rows.x, 0, rows.samples);
+        answer(rows.accepted, all.subList(kafkaRows, all.size()));
+        scored = all.subList(0, kafkaRows);
+      }
+      if (!records.isEmpty()) {
+        commit(records, rows, scored);
       }
     } finally {
       model.release();
     }
+  }
+
+  /**
+   * Decodes and scores the Kafka records (no HTTP rows) one model batch at a time, the next
+   * chunk decoded on the decoder thread while the model scores this one (decoding was a tenth of
+   * the loop's time at a backlog, and the other core has room for it).
+   */
+  private List<BatchScorer.Scored> scoreRecords(LoadedModel model, List<ConsumerRecord<String, byte[]>> records,
+      SampleRows rows) {
+    List<BatchScorer.Scored> scored = new ArrayList<>(records.size());
+    long decodeNanos = 0;
+    SampleRows.Chunk chunk = records.isEmpty() ? null : decode(model, records, 0, rows.x);
+    CompletableFuture<SampleRows.Chunk> ahead = null;
+    try {
+      while (chunk != null) {
+        int next = chunk.firstRow() + maxBatchSize;
+        ahead = next < records.size()
+            ? CompletableFuture.supplyAsync(() -> decode(model, records, next, rows.x), decoder) : null;
+        rows.add(chunk);
+        decodeNanos += chunk.nanos();
+        scored.addAll(scorer.score(model, rows.x, chunk.firstRow(), chunk.samples()));
+        chunk = ahead == null ? null : ahead.join();
+        ahead = null;
+      }
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    } finally {
+      if (ahead != null) {
+        ahead.handle((c, e) -> null).join(); // never leave a decode writing into the rows buffer
+      }
+    }
+    metrics.preprocess(decodeNanos);
+    return scored;
+  }
+
+  private SampleRows.Chunk decode(LoadedModel model, List<ConsumerRecord<String, byte[]>> records, int from, float[] x) {
+    return SampleRows.decode(model, records.subList(from, Math.min(records.size(), from + maxBatchSize)), validator, x,
+        from);
   }
 
   /** Predictions and dead letters of the Kafka rows, with the batch's offsets, in one transaction. */

@@ -69,6 +69,34 @@ class MicroBatcherTest {
     assertEquals(Duration.ofMillis(10), batcher.pollTimeout(Duration.ofMillis(100)));
   }
 
+  /**
+   * At a backlog a remainder short of a transaction waits for the records known to be behind it,
+   * as long as polls bring some, instead of going out as a small transaction of its own.
+   */
+  @Test
+  void aRemainderTopsUpToAFullTransactionWhileTheLagHoldsTheRest() {
+    batcher.add(List.of(record(0, 0), record(0, 1), record(0, 2), record(0, 3), record(0, 4), record(0, 5)));
+    batcher.take(4); // the remainder: 2 records
+    now.addAndGet(50_000_000); // it waited behind the batch before it, past its delay
+    assertEquals(Duration.ofMillis(10), batcher.pollTimeout(Duration.ofMillis(100), 8, 100),
+        "6 more are waiting: the poll may wait up to one delay for them");
+    batcher.add(List.of(record(0, 6), record(0, 7), record(0, 8)));
+    assertFalse(batcher.due(false, 8, 97), "5 of 8, and the last poll brought records: poll again");
+    batcher.add(List.of(record(0, 9), record(0, 10), record(0, 11)));
+    assertTrue(batcher.due(false, 8, 94), "8 of 8");
+    assertEquals(8, batcher.take(8).records().size());
+
+    batcher.add(List.of(record(0, 12)));
+    assertFalse(batcher.due(false, 8, 90));
+    now.addAndGet(10_000_000);
+    batcher.add(List.of()); // the poll waited its 10 ms for nothing
+    assertTrue(batcher.due(false, 8, 90), "a poll that brought nothing: the usual rule, and the delay is over");
+
+    assertEquals(Duration.ZERO, batcher.pollTimeout(Duration.ofMillis(100), 8, 3),
+        "fewer waiting than missing: no backlog, the usual rule (a late batch does not wait)");
+    assertTrue(batcher.due(false, 8, 3));
+  }
+
   @Test
   void httpRequestsCountTheirSamplesAndJoinOnlyWhenDrained() {
     MicroBatcher.HttpRequest three = request(3);

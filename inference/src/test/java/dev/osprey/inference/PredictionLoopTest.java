@@ -208,6 +208,44 @@ class PredictionLoopTest {
     assertEquals(3, predictor.calls.get(), "the batch, then row by row: 'ok' and 'poison'");
   }
 
+  /**
+   * A transaction of several model batches is decoded a batch ahead on the decoder thread: rows
+   * rejected in one chunk do not shift another's, and predictions, dead letters and offsets come
+   * out as from one pass.
+   */
+  @Test
+  void aBacklogDecodedAheadChunkByChunkKeepsEveryRowInPlace() {
+    send(P0, 0, image("warm-0", 0));
+    send(P0, 1, image("warm-1", 1));
+    send(P0, 2, image("warm-2", 2));
+    send(P0, 3, image("warm-3", 3));
+    loop.step(); // the first transaction: one model batch
+    List<String> expected = new ArrayList<>();
+    for (int offset = 4; offset < 16; offset++) {
+      switch (offset) {
+        case 5 -> send(P0, offset, "junk", "{not json".getBytes(StandardCharsets.UTF_8));
+        case 10 -> send(P0, offset, Sample.ofTensor("small", NOW, Tensor.ofUint8(new byte[4], 1, 2, 2), Map.of()));
+        case 14 -> send(P0, offset, image("poison", 783));
+        default -> {
+          send(P0, offset, image("s" + offset, offset % 10));
+          expected.add("s" + offset);
+        }
+      }
+    }
+    loop.step(); // 8 records: two chunks
+    loop.step(); // the last 4
+    List<Prediction> predicted = predictions().subList(4, predictions().size());
+    assertEquals(expected, predicted.stream().map(Prediction::sampleId).toList(), "in record order");
+    for (Prediction p : predicted) {
+      int offset = Integer.parseInt(p.sampleId().substring(1));
+      assertEquals(offset % 10, p.label(), p.sampleId() + " scored on its own row");
+      assertEquals(new SamplePosition(0, offset), samplePositions().get(p.sampleId()));
+    }
+    assertEquals(List.of("junk", "small", "poison"), deadLetters().stream().map(ProducerRecord::key).toList());
+    assertEquals(List.of(4L, 12L, 16L), producer.consumerGroupOffsetsHistory().stream()
+        .map(m -> m.get(GROUP).get(P0).offset()).toList());
+  }
+
   @Test
   void aFailedTransactionIsAbortedAndTheBatchReadAgain() {
     for (int i = 0; i < 4; i++) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.Base64Variant;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,10 +24,16 @@ import java.util.Map;
 final class StreamingSampleDecoder {
   private final JsonFactory factory;
   private final Base64Variant base64;
+  /** ASCII char -> its 6 bits in {@link #base64}'s alphabet, -1 for anything else (padding too). */
+  private final byte[] sextets = new byte[128];
 
   StreamingSampleDecoder(JsonFactory factory, Base64Variant base64) {
     this.factory = factory;
     this.base64 = base64;
+    for (char c = 0; c < sextets.length; c++) {
+      int v = base64.decodeBase64Char(c);
+      sextets[c] = (byte) (v >= 0 ? v : -1);
+    }
   }
 
   /** The sample, or null when the tree path must decide. */
@@ -108,7 +113,7 @@ final class StreamingSampleDecoder {
   private Tensor tensor(JsonParser p) throws IOException {
     DType dtype = null;
     List<Integer> shape = null;
-    String data = null;
+    byte[] data = null;
     for (String field; (field = nextField(p)) != null; ) {
       JsonToken v = p.currentToken();
       switch (field) {
@@ -138,7 +143,11 @@ final class StreamingSampleDecoder {
           if (data != null || v != JsonToken.VALUE_STRING) {
             return null;
           }
-          data = p.getText();
+          // straight from the parser's buffer: no String, no builder (they were a third of the
+          // serving loop's own time); anything but plain padded base64 takes the tree path
+          if ((data = canonicalBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) == null) {
+            return null;
+          }
         }
         default -> p.skipChildren();
       }
@@ -146,9 +155,57 @@ final class StreamingSampleDecoder {
     if (dtype == null || shape == null || data == null) {
       return null;
     }
-    // the very decoding the tree path's conversion runs (TextNode's). Not the parser's own base64
-    // reader: it skips a raw tab inside the string that JSON itself rejects (the test found one).
-    return new Tensor(dtype, shape, new TextNode(data).getBinaryValue(base64));
+    return new Tensor(dtype, shape, data);
+  }
+
+  /**
+   * Decodes base64 of the plain form only: groups of four alphabet characters, the last group
+   * ending in one or two padding characters or none, nothing else (no whitespace, no line breaks,
+   * no missing padding). The bytes are what the tree path's decoding (Jackson's {@code Base64Variant},
+   * via {@code TextNode}) makes of the same text, bit for bit: the bits a padded group leaves over
+   * are dropped, as it drops them. Not the parser's own base64 reader: it skips a raw tab inside
+   * the string that JSON itself rejects (the test found one).
+   *
+   * @return the bytes, or null for anything else (the tree path then decides)
+   */
+  byte[] canonicalBase64(char[] text, int offset, int length) {
+    if (length % 4 != 0 || !base64.usesPadding() || !base64.acceptsPaddingOnRead()) {
+      return null;
+    }
+    char pad = base64.getPaddingChar();
+    int padding = length == 0 ? 0 : text[offset + length - 1] != pad ? 0 : text[offset + length - 2] != pad ? 1 : 2;
+    byte[] out = new byte[length / 4 * 3 - padding];
+    int groups = length / 4 - (padding > 0 ? 1 : 0);
+    int in = offset;
+    int at = 0;
+    for (int g = 0; g < groups; g++, in += 4) {
+      int bits = sextet(text[in]) << 18 | sextet(text[in + 1]) << 12 | sextet(text[in + 2]) << 6 | sextet(text[in + 3]);
+      if (bits < 0) {
+        return null; // one of them was not in the alphabet: -1 set every bit
+      }
+      out[at++] = (byte) (bits >> 16);
+      out[at++] = (byte) (bits >> 8);
+      out[at++] = (byte) bits;
+    }
+    if (padding == 2) {
+      int bits = sextet(text[in]) << 6 | sextet(text[in + 1]);
+      if (bits < 0) {
+        return null;
+      }
+      out[at] = (byte) (bits >> 4);
+    } else if (padding == 1) {
+      int bits = sextet(text[in]) << 12 | sextet(text[in + 1]) << 6 | sextet(text[in + 2]);
+      if (bits < 0) {
+        return null;
+      }
+      out[at++] = (byte) (bits >> 10);
+      out[at] = (byte) (bits >> 2);
+    }
+    return out;
+  }
+
+  private int sextet(char c) {
+    return c < 128 ? sextets[c] : -1;
   }
 
   private static Map<String, String> attributes(JsonParser p) throws IOException {

@@ -1,5 +1,6 @@
 package dev.osprey.core.event;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,5 +63,54 @@ class StreamingSampleDecoderTest {
     assertNull(fast.decode(SEEDS.get(2).getBytes(StandardCharsets.UTF_8)), "tabular samples take the tree path");
     assertNull(fast.decode("{\"schemaVersion\":1,\"id\":\"a\",\"id\":\"b\",\"timestamp\":1,\"tensor\":{\"dtype\":\"uint8\","
         .concat("\"shape\":[1],\"data\":\"AA==\"}}").getBytes(StandardCharsets.UTF_8)), "a field twice");
+  }
+
+  @Test
+  void canonicalBase64DecodesEveryLengthAsTheJdkEncoderWroteIt() {
+    Random random = new Random(7);
+    for (int n = 0; n < 200; n++) {
+      byte[] bytes = new byte[n];
+      random.nextBytes(bytes);
+      char[] text = ("xy" + Base64.getEncoder().encodeToString(bytes) + "z").toCharArray();
+      assertArrayEquals(bytes, fast.canonicalBase64(text, 2, text.length - 3), "length " + n);
+    }
+  }
+
+  /**
+   * Random strings over the alphabet, padding, whitespace and foreign characters: whatever the
+   * fast decoder takes, Jackson's decoding (the tree path's) takes too, with the same bytes; it
+   * takes the plain form only, so it never answers where Jackson would skip or reject.
+   */
+  @Test
+  void canonicalBase64TakesOnlyWhatJacksonDecodesTheSame() {
+    com.fasterxml.jackson.core.Base64Variant variant = codec.mapper().getDeserializationConfig().getBase64Variant();
+    String chars = "ABCDQRSTabyz0189+/=== \t\n-_\u00e9";
+    Random random = new Random(11);
+    int taken = 0;
+    for (int i = 0; i < 50_000; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = random.nextInt(13);
+      for (int k = 0; k < len; k++) {
+        sb.append(random.nextInt(4) == 0 ? chars.charAt(random.nextInt(chars.length())) : chars.charAt(random.nextInt(14)));
+      }
+      String text = sb.toString();
+      byte[] mine = fast.canonicalBase64(text.toCharArray(), 0, text.length());
+      if (mine != null) {
+        taken++;
+        byte[] jackson;
+        try {
+          jackson = new com.fasterxml.jackson.databind.node.TextNode(text).getBinaryValue(variant);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+          throw new AssertionError("the fast decoder took '" + text + "', Jackson rejects it: " + e.getMessage(), e);
+        }
+        assertArrayEquals(jackson, mine, text);
+      }
+    }
+    assertTrue(taken > 1_000, "the plain form is taken: " + taken);
+    // a padded group's left-over bits are dropped, as Jackson drops them
+    assertArrayEquals(new byte[] {'A'}, fast.canonicalBase64("QR==".toCharArray(), 0, 4));
+    assertNull(fast.canonicalBase64("QQ".toCharArray(), 0, 2), "no padding: the tree path decides");
+    assertNull(fast.canonicalBase64("QQ==QUFB".toCharArray(), 0, 8), "padding inside: the tree path decides");
+    assertNull(fast.canonicalBase64("QU FB".toCharArray(), 0, 5), "whitespace: the tree path decides");
   }
 }

@@ -123,10 +123,19 @@ public final class OnnxPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException {
-    long[] shape = Predictor.batchShape(normalizedBatch, batchSize, sampleShape, sampleSize);
+    Predictor.batchShape(normalizedBatch, batchSize, sampleShape, sampleSize);
+    return predict(normalizedBatch, 0, batchSize);
+  }
+
+  @Override
+  public Predictions predict(float[] rows, int fromRow, int batchSize) throws PredictorException {
+    Predictor.checkRange(rows, fromRow, batchSize, sampleSize);
+    long[] shape = Predictor.shape(batchSize, sampleShape);
+    int from = fromRow * sampleSize;
+    int length = batchSize * sampleSize;
     boolean own = inputLock.tryLock();
-    try (OnnxTensor input = OnnxTensor.createTensor(env, own ? direct(normalizedBatch) : FloatBuffer.wrap(normalizedBatch),
-            shape);
+    try (OnnxTensor input = OnnxTensor.createTensor(env,
+            own ? direct(rows, from, length) : FloatBuffer.wrap(rows, from, length).slice(), shape);
         OrtSession.Result result = session.run(Map.of(inputName, input))) {
       float[] logits = floats(result, logitsName);
       float[] embedding = embeddingName == null ? new float[0] : floats(result, embeddingName);
@@ -145,12 +154,12 @@ public final class OnnxPredictor implements Predictor {
    * heap buffer into a fresh direct one per call (allocated, zeroed, freed by a cleaner), but uses
    * a direct one as it is. The tensor is closed before {@link #predict} releases the lock.
    */
-  private FloatBuffer direct(float[] batch) {
-    if (inputBuffer == null || inputBuffer.capacity() < batch.length) {
-      inputBuffer = ByteBuffer.allocateDirect(batch.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+  private FloatBuffer direct(float[] rows, int from, int length) {
+    if (inputBuffer == null || inputBuffer.capacity() < length) {
+      inputBuffer = ByteBuffer.allocateDirect(length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
     inputBuffer.clear();
-    inputBuffer.put(batch);
+    inputBuffer.put(rows, from, length);
     inputBuffer.flip();
     return inputBuffer;
   }

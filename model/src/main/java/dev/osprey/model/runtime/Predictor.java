@@ -20,6 +20,20 @@ public interface Predictor extends AutoCloseable {
    */
   Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException;
 
+  /**
+   * Runs the {@code batchSize} rows of {@code rows} starting at row {@code fromRow}: a batch cut
+   * from a larger buffer. This default copies them out; the ONNX Runtime predictor reads them in place.
+   *
+   * @throws IllegalArgumentException if the rows are not all inside {@code rows}
+   * @throws PredictorException if the engine fails
+   */
+  default Predictions predict(float[] rows, int fromRow, int batchSize) throws PredictorException {
+    int n = sampleSize();
+    checkRange(rows, fromRow, batchSize, n);
+    return predict(fromRow == 0 && rows.length == batchSize * n ? rows
+        : java.util.Arrays.copyOfRange(rows, fromRow * n, (fromRow + batchSize) * n), batchSize);
+  }
+
   /** Floats per sample (product of the input shape without the batch dimension). */
   int sampleSize();
 
@@ -43,6 +57,23 @@ public interface Predictor extends AutoCloseable {
       throw new IllegalArgumentException(
           "batch of " + normalizedBatch.length + " floats does not hold " + batchSize + " samples of " + sampleSize);
     }
+    return shape(batchSize, sampleShape);
+  }
+
+  /**
+   * Checks rows {@code fromRow .. fromRow + batchSize - 1} of {@code sampleSize} floats lie inside {@code rows}.
+   *
+   * @throws IllegalArgumentException if they do not
+   */
+  static void checkRange(float[] rows, int fromRow, int batchSize, int sampleSize) {
+    if (batchSize < 1 || fromRow < 0 || (long) (fromRow + batchSize) * sampleSize > rows.length) {
+      throw new IllegalArgumentException("rows " + fromRow + ".." + (fromRow + batchSize - 1) + " of " + sampleSize
+          + " floats are not inside a buffer of " + rows.length);
+    }
+  }
+
+  /** [batchSize, sampleShape...]. */
+  static long[] shape(int batchSize, long[] sampleShape) {
     long[] shape = new long[sampleShape.length + 1];
     shape[0] = batchSize;
     System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);

@@ -215,35 +215,42 @@ class PredictionLoopTest {
    */
   @Test
   void aBacklogDecodedAheadChunkByChunkKeepsEveryRowInPlace() {
-    send(P0, 0, image("warm-0", 0));
-    send(P0, 1, image("warm-1", 1));
-    send(P0, 2, image("warm-2", 2));
-    send(P0, 3, image("warm-3", 3));
-    loop.step(); // the first transaction: one model batch
+    int warm = 4 + 8 + 16; // the ramp: transactions of 1, 2 and 4 model batches of 4
+    for (int offset = 0; offset < warm; offset++) {
+      send(P0, offset, image("w" + offset, offset % 10));
+    }
+    for (int i = 0; i < 3; i++) {
+      loop.step();
+    }
+    assertEquals(warm, predictions().size());
+    // the fourth: 8 model batches, decoded ahead; bad records in the first, a middle and the last chunk
+    int ahead = PredictionLoop.DECODE_AHEAD_MODEL_BATCHES * 4;
     List<String> expected = new ArrayList<>();
-    for (int offset = 4; offset < 16; offset++) {
-      switch (offset) {
-        case 5 -> send(P0, offset, "junk", "{not json".getBytes(StandardCharsets.UTF_8));
-        case 10 -> send(P0, offset, Sample.ofTensor("small", NOW, Tensor.ofUint8(new byte[4], 1, 2, 2), Map.of()));
-        case 14 -> send(P0, offset, image("poison", 783));
+    for (int offset = warm; offset < warm + ahead; offset++) {
+      switch (offset - warm) {
+        case 1 -> send(P0, offset, "junk", "{not json".getBytes(StandardCharsets.UTF_8));
+        case 13 -> send(P0, offset, Sample.ofTensor("small", NOW, Tensor.ofUint8(new byte[4], 1, 2, 2), Map.of()));
+        case 14 -> send(P0, offset, "junk2", "[]".getBytes(StandardCharsets.UTF_8));
+        case 30 -> send(P0, offset, image("poison", 783));
         default -> {
           send(P0, offset, image("s" + offset, offset % 10));
           expected.add("s" + offset);
         }
       }
     }
-    loop.step(); // 8 records: two chunks
-    loop.step(); // the last 4
-    List<Prediction> predicted = predictions().subList(4, predictions().size());
+    loop.step();
+    List<Prediction> predicted = predictions().subList(warm, predictions().size());
     assertEquals(expected, predicted.stream().map(Prediction::sampleId).toList(), "in record order");
     for (Prediction p : predicted) {
       int offset = Integer.parseInt(p.sampleId().substring(1));
       assertEquals(offset % 10, p.label(), p.sampleId() + " scored on its own row");
       assertEquals(new SamplePosition(0, offset), samplePositions().get(p.sampleId()));
     }
-    assertEquals(List.of("junk", "small", "poison"), deadLetters().stream().map(ProducerRecord::key).toList());
-    assertEquals(List.of(4L, 12L, 16L), producer.consumerGroupOffsetsHistory().stream()
-        .map(m -> m.get(GROUP).get(P0).offset()).toList());
+    assertEquals(List.of("poison", "junk", "small", "junk2"), deadLetters().stream().map(ProducerRecord::key).toList(),
+        "the model's, then the decoder's, each in record order");
+    assertEquals(List.of(4L, 12L, 28L, 60L), producer.consumerGroupOffsetsHistory().stream()
+        .map(m -> m.get(GROUP).get(P0).offset()).toList(), "one transaction each");
+    assertEquals(warm / 4 + 8 + 4, predictor.calls.get(), "a call per model batch, then the poisoned one's 4 rows one by one");
   }
 
   @Test

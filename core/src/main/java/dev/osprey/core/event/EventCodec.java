@@ -22,7 +22,6 @@ public final class EventCodec {
   private final ObjectMapper mapper;
   private final StreamingSampleDecoder samples;
   private final StreamingPredictionDecoder predictions;
-  private final StreamingPredictionEncoder predictionWriter;
 
   public EventCodec() {
     this.mapper =
@@ -45,7 +44,6 @@ public final class EventCodec {
             .build();
     this.samples = new StreamingSampleDecoder(mapper.getFactory(), mapper.getDeserializationConfig().getBase64Variant());
     this.predictions = new StreamingPredictionDecoder(mapper.getFactory());
-    this.predictionWriter = new StreamingPredictionEncoder(mapper.getFactory());
   }
 
   /** The configured mapper, for codecs of later event types (predictions, models, ...). */
@@ -54,14 +52,6 @@ public final class EventCodec {
   }
 
   public byte[] encode(Object event) {
-    if (event instanceof Prediction p) {
-      return predictionWriter.encode(p); // the serving path's one per sample: written field by field
-    }
-    return encodeBound(event);
-  }
-
-  /** The mapper's encoding of any event; {@link #encode} gives the same bytes. */
-  byte[] encodeBound(Object event) {
     try {
       return mapper.writeValueAsBytes(event);
     } catch (JsonProcessingException e) {

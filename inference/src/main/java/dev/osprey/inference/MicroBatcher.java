@@ -90,8 +90,8 @@ final class MicroBatcher {
   }
 
   /**
-   * As {@link #pollTimeout(Duration)}, but a buffer that is short of {@code wanted} records while at
-   * least the missing ones are known to be waiting ({@code waiting}, the consumer's lag) may wait
+   * As {@link #pollTimeout(Duration)}, but a buffer that is short of {@code wanted} records while the
+   * missing ones and {@code wanted} more are known to be waiting ({@code waiting}, the consumer's lag) may wait
    * up to one delay per poll for them, as long as polls bring records: at a backlog, a fetch response larger than a transaction
    * left a remainder that otherwise went out as a small transaction of its own (every other
    * transaction, at a quarter of the size).
@@ -106,7 +106,9 @@ final class MicroBatcher {
 
   private boolean toppingUp(int wanted, long waiting) {
     int pending = pending();
-    return pending > 0 && pending < wanted && waiting >= wanted - pending;
+    // a deep backlog only: the missing records and a whole transaction more are waiting. Behind a
+    // short stall at a steady rate, small transactions first get the oldest samples out sooner.
+    return pending > 0 && pending < wanted && waiting >= 2L * wanted - pending;
   }
 
   /** A batch is full, or its oldest sample waited long enough, or the loop stops and the buffer must go. */

@@ -79,7 +79,7 @@ class MicroBatcherTest {
     batcher.take(4); // the remainder: 2 records
     now.addAndGet(50_000_000); // it waited behind the batch before it, past its delay
     assertEquals(Duration.ofMillis(10), batcher.pollTimeout(Duration.ofMillis(100), 8, 100),
-        "6 more are waiting: the poll may wait up to one delay for them");
+        "the 6 missing and a transaction more are waiting: the poll may wait up to one delay for them");
     batcher.add(List.of(record(0, 6), record(0, 7), record(0, 8)));
     assertFalse(batcher.due(false, 8, 97), "5 of 8, and the last poll brought records: poll again");
     batcher.add(List.of(record(0, 9), record(0, 10), record(0, 11)));
@@ -92,9 +92,9 @@ class MicroBatcherTest {
     batcher.add(List.of()); // the poll waited its 10 ms for nothing
     assertTrue(batcher.due(false, 8, 90), "a poll that brought nothing: the usual rule, and the delay is over");
 
-    assertEquals(Duration.ZERO, batcher.pollTimeout(Duration.ofMillis(100), 8, 3),
-        "fewer waiting than missing: no backlog, the usual rule (a late batch does not wait)");
-    assertTrue(batcher.due(false, 8, 3));
+    assertEquals(Duration.ZERO, batcher.pollTimeout(Duration.ofMillis(100), 8, 14),
+        "the 7 missing are waiting but not a transaction more: no deep backlog, the usual rule (a late batch does not wait)");
+    assertTrue(batcher.due(false, 8, 14));
   }
 
   @Test

@@ -91,10 +91,10 @@ final class MicroBatcher {
 
   /**
    * As {@link #pollTimeout(Duration)}, but a buffer that is short of {@code wanted} records while the
-   * missing ones and {@code wanted} more are known to be waiting ({@code waiting}, the consumer's lag) may wait
-   * up to one delay per poll for them, as long as polls bring records: at a backlog, a fetch response larger than a transaction
-   * left a remainder that otherwise went out as a small transaction of its own (every other
-   * transaction, at a quarter of the size).
+   * missing ones and {@code wanted} more are known to be waiting ({@code waiting}, the consumer's
+   * lag) may wait up to one delay per poll for them, as long as polls bring records: at a backlog, a
+   * fetch response larger than a transaction left a remainder that otherwise went out as a small
+   * transaction of its own (every other transaction, at a quarter of the size).
    */
   Duration pollTimeout(Duration idle, int wanted, long waiting) {
     if (toppingUp(wanted, waiting)) {

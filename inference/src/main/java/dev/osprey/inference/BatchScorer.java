@@ -85,8 +85,10 @@ final class BatchScorer {
 
   private Predictions run(LoadedModel model, float[] x, int fromRow, int rows) throws PredictorException {
     long start = System.nanoTime();
-    Predictions p = model.predictor().predict(x, fromRow, rows);
-    metrics.modelCall(model.ref().version(), rows, System.nanoTime() - start);
+    long cpu = metrics.threadCpuNanos();
+    Predictions p = model.predictor().predict(x, fromRow, rows, emitEmbedding); // no embedding copied out unless emitted
+    long cpuAfter = metrics.threadCpuNanos();
+    metrics.modelCall(model.ref().version(), rows, System.nanoTime() - start, cpu < 0 ? -1 : cpuAfter - cpu);
     return p;
   }
 
@@ -94,7 +96,7 @@ final class BatchScorer {
     ModelManifest m = model.manifest();
     float[] probabilities = Softmax.of(p.logits(row));
     int label = Softmax.argmax(probabilities);
-    List<Float> embedding = emitEmbedding && p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
+    List<Float> embedding = p.embeddingSize() > 0 ? boxed(p.embedding(row)) : null;
     metrics.prediction(m.version(), m.labels().get(label), probabilities[label]);
     return new Prediction(Prediction.SCHEMA_VERSION, sample.id(), m.name(), m.version(), label, m.labels().get(label),
         probabilities[label], boxed(probabilities), embedding, model.runtime().configName(), model.precision(),

@@ -21,6 +21,9 @@ import java.util.function.Function;
  *   <li>{@code osprey_inference_preprocess_latency_seconds}: parsing, validating and normalizing one
  *       batch's samples;
  *   <li>{@code osprey_inference_model_latency_seconds{model_version}}: one model call (a batch);
+ *   <li>{@code osprey_inference_model_cpu_seconds_total}: CPU time of the model calls' thread
+ *       during them; below the calls' wall time (the latency's {@code _sum}) the thread was waiting
+ *       for a core, i.e. the host is oversubscribed (absent where the JVM cannot read thread CPU time);
  *   <li>{@code osprey_inference_postprocess_latency_seconds}: logits to predictions (softmax, label,
  *       record) for one model call;
  *   <li>{@code osprey_inference_transaction_latency_seconds}: encoding and writing one transaction's
@@ -47,6 +50,7 @@ public final class InferenceMetrics {
   public static final String PREFIX = "osprey.inference";
   public static final String PREPROCESS_LATENCY = "osprey.inference.preprocess.latency";
   public static final String MODEL_LATENCY = "osprey.inference.model.latency";
+  public static final String MODEL_CPU = "osprey.inference.model.cpu";
   public static final String POSTPROCESS_LATENCY = "osprey.inference.postprocess.latency";
   public static final String TRANSACTION_LATENCY = "osprey.inference.transaction.latency";
   public static final String END_TO_END_LATENCY = "osprey.inference.end.to.end.latency";
@@ -70,6 +74,8 @@ public final class InferenceMetrics {
   private final Timer preprocess;
   private final Timer postprocess;
   private final Timer transaction;
+  private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+  private final Counter modelCpu;
 
   public InferenceMetrics(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -82,6 +88,12 @@ public final class InferenceMetrics {
     this.postprocess = stageTimer(POSTPROCESS_LATENCY, "Logits to predictions (softmax, label, record) for one model call");
     this.transaction = stageTimer(TRANSACTION_LATENCY,
         "Encoding and writing one transaction's predictions and dead letters and committing it with its offsets");
+    this.modelCpu = threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()
+        ? Counter.builder(MODEL_CPU)
+            .description("CPU time of the model calls' thread during the calls (below their wall time: waiting for a core)")
+            .baseUnit("seconds")
+            .register(registry)
+        : null;
     Gauge.builder(CONSUMER_LAG, consumerLag, AtomicLong::get)
         .description("Records between this instance's position and the end of its assigned sample partitions")
         .baseUnit("records")
@@ -152,7 +164,21 @@ public final class InferenceMetrics {
     transaction.record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  void modelCall(int version, int samples, long nanos) {
+  /** The calling thread's CPU time in nanoseconds, for {@link #modelCall}; -1 where the JVM cannot read it. */
+  long threadCpuNanos() {
+    return modelCpu == null ? -1 : threads.getCurrentThreadCpuTime();
+  }
+
+  /**
+   * One model call.
+   *
+   * @param cpuNanos the calling thread's CPU time during the call ({@link #threadCpuNanos} after
+   *     minus before); ignored when negative
+   */
+  void modelCall(int version, int samples, long nanos, long cpuNanos) {
+    if (modelCpu != null && cpuNanos >= 0) {
+      modelCpu.increment(cpuNanos / 1e9);
+    }
     batchSize.record(samples);
     this.<Timer>meter("ml|" + version, k -> Timer.builder(MODEL_LATENCY)
         .description("Time of one model call (one batch)")

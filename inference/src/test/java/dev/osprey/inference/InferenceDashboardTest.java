@@ -27,7 +27,7 @@ class InferenceDashboardTest {
   void everyQueriedMetricIsExported() throws Exception {
     var registry = PrometheusMetrics.newRegistry("inference");
     InferenceMetrics metrics = new InferenceMetrics(registry);
-    metrics.modelCall(3, 64, 2_000_000);
+    metrics.modelCall(3, 64, 2_000_000, 1_500_000);
     metrics.endToEnd(3, 12);
     metrics.prediction(3, "7", 0.97);
     ServingMetrics serving = new ServingMetrics(registry, InferenceMetrics.PREFIX);
@@ -56,7 +56,8 @@ class InferenceDashboardTest {
         "osprey_inference_confidence_bucket", "osprey_inference_confidence_count", "osprey_inference_confidence_sum",
         "osprey_inference_consumer_lag_records", "osprey_inference_dead_letters_total",
         "osprey_inference_end_to_end_latency_seconds_bucket", "osprey_inference_http_requests_total",
-        "osprey_inference_model_info", "osprey_inference_model_latency_seconds_bucket",
+        "osprey_inference_model_cpu_seconds_total", "osprey_inference_model_info",
+        "osprey_inference_model_latency_seconds_bucket", "osprey_inference_model_latency_seconds_sum",
         "osprey_inference_model_swaps_total", "osprey_inference_predictions_total",
         "osprey_inference_transactions_total"), referenced);
   }

@@ -14,6 +14,9 @@ import dev.osprey.core.event.Tensor;
 import dev.osprey.core.service.DeadLetterHeaders;
 import dev.osprey.core.topic.Topics;
 import dev.osprey.model.serving.ModelHolder;
+import dev.osprey.model.runtime.Predictions;
+import dev.osprey.model.runtime.Predictor;
+import dev.osprey.model.runtime.PredictorException;
 import dev.osprey.model.serving.StubPredictor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -161,6 +164,61 @@ class PredictionLoopTest {
     assertEquals(1, meters.get(InferenceMetrics.POSTPROCESS_LATENCY).timer().count());
     assertEquals(1, meters.get(InferenceMetrics.MODEL_LATENCY).timer().count());
     assertEquals(4.0, meters.get(InferenceMetrics.BATCH_SIZE).summary().totalAmount());
+  }
+
+  /**
+   * The model calls' CPU time is counted beside their wall time: a call that burns 20 ms of its
+   * thread's CPU adds at least that, and never more than the call's wall time.
+   */
+  @Test
+  void theModelCallsCpuTimeIsCountedAndBoundedByTheirWallTime() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled());
+    long burn = 20_000_000L;
+    StubPredictor stub = new StubPredictor();
+    Predictor busy = new Predictor() {
+      @Override
+      public Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException {
+        long until = threads.getCurrentThreadCpuTime() + burn;
+        while (threads.getCurrentThreadCpuTime() < until) {
+          Thread.onSpinWait();
+        }
+        return stub.predict(normalizedBatch, batchSize);
+      }
+
+      @Override
+      public int sampleSize() {
+        return stub.sampleSize();
+      }
+
+      @Override
+      public dev.osprey.model.runtime.RuntimeKind activeRuntime() {
+        return stub.activeRuntime();
+      }
+
+      @Override
+      public boolean isThreadSafe() {
+        return true;
+      }
+
+      @Override
+      public void close() {
+        stub.close();
+      }
+    };
+    holder.swap(StubPredictor.loaded(5, busy));
+    for (int i = 0; i < 12; i++) {
+      send(P0, i, image("s" + i, i % 10));
+    }
+    for (int round = 0; round < 3; round++) {
+      loop.step(); // transactions of 1 and 2 model batches of 4
+    }
+    assertEquals(12, predictions().size());
+    double cpu = meters.get(InferenceMetrics.MODEL_CPU).counter().count();
+    double wall = meters.get(InferenceMetrics.MODEL_LATENCY).timer().totalTime(java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(3, meters.get(InferenceMetrics.MODEL_LATENCY).timer().count());
+    assertTrue(cpu >= 3 * burn / 1e9, "cpu " + cpu);
+    assertTrue(cpu <= wall + 1e-6, "cpu " + cpu + " <= wall " + wall);
   }
 
   @Test

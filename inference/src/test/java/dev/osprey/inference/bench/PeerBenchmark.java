@@ -45,7 +45,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * once; each round, each contender drains all of them in a consumer group of its own, the order of
  * the two alternating between rounds, after an untimed warm-up round of each. Both are timed the same way, from outside: a read_committed
  * consumer of each contender's output topic, from its first prediction to its N-th (start-up is
- * reported apart). Prints a markdown table with the per-round ratio.
+ * reported apart). Prints a markdown table with the per-round ratio, the service's share of the raw
+ * loop of its plan per round, and per Osprey drain its stage timers, the model calls' CPU beside
+ * their wall time, and the CPU seconds of the process's threads by group ({@link CpuByThread}).
+ * Use 4 warm-up rounds for figures: with one, the JIT was still compiling Kafka's paths during the
+ * measured rounds (docs/benchmarks-inference.md).
  *
  * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3 | none]
  * [warm-up rounds=1]};
@@ -133,6 +137,9 @@ public final class PeerBenchmark {
       }
       if (withPeer) {
         System.out.println(report(osprey, peer, n, pythonThreads, warmups));
+      }
+      System.out.printf(Locale.ROOT, "Osprey median %.0f samples/s (min %.0f)%n",
+          median(osprey.stream().mapToDouble(Drain::rate).toArray()), osprey.stream().mapToDouble(Drain::rate).min().orElse(0));
       double[] share = new double[osprey.size()];
       for (int i = 0; i < share.length; i++) {
         share[i] = osprey.get(i).rate() / raw.get(i);
@@ -140,7 +147,6 @@ public final class PeerBenchmark {
       System.out.printf(Locale.ROOT, "the service's share of the raw loop of its plan (median raw %.0f samples/s): median "
           + "%.0f%%, per round %s%n", median(raw.stream().mapToDouble(Double::doubleValue).toArray()), 100 * median(share),
           Arrays.toString(Arrays.stream(share).map(x -> Math.round(x * 100)).toArray()));
-      }
     } finally {
       try (var walk = Files.walk(registryDir)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -152,12 +158,14 @@ public final class PeerBenchmark {
     try (Counter out = new Counter(kafka, topics.predictions().name())) {
       long start = System.nanoTime();
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      CpuByThread cpu = new CpuByThread();
       try (InferenceService service = new InferenceService(InferenceConfig.of(TestModels.NAME)
           .withInstance("bench-osprey-" + round, "0").withHttp("127.0.0.1", -1, null), topics, meters,
           registry, kafka)) {
         service.start();
         Drain d = out.await("osprey", n, start);
         System.err.println("  loop stages, seconds in all: " + stages(meters));
+        System.err.println("  CPU seconds from start to the last prediction: " + cpu.since());
         return d;
       }
     }
@@ -166,6 +174,8 @@ public final class PeerBenchmark {
   /**
    * The raw loop of the plan the service serves: loaded by the same loader with the service's
    * default options ({@code precision=auto}), fed ready normalized batches of 64 on this thread,
+   * called as the service calls it (logits only: the service emits no embedding by default),
+   * called as the service calls it (logits only: the service emits no embedding by default),
    * {@code n} samples timed after a warm-up.
    */
   private static double rawLoop(ModelRegistry registry, ModelVersion version, int n) throws Exception {
@@ -181,11 +191,11 @@ public final class PeerBenchmark {
         batches[i] = Arrays.copyOfRange(x, i * 64 * 784, (i + 1) * 64 * 784);
       }
       for (int i = 0; i < 100; i++) {
-        model.predictor().predict(batches[i % 10], 64);
+        model.predictor().predict(batches[i % 10], 0, 64, false);
       }
       long start = System.nanoTime();
       for (int i = 0; i < n / 64; i++) {
-        model.predictor().predict(batches[i % 10], 64);
+        model.predictor().predict(batches[i % 10], 0, 64, false);
       }
       return (n / 64 * 64) / ((System.nanoTime() - start) / 1e9);
     } finally {
@@ -201,6 +211,10 @@ public final class PeerBenchmark {
       double seconds = meters.find(name).timers().stream().mapToDouble(t -> t.totalTime(TimeUnit.SECONDS)).sum();
       long count = meters.find(name).timers().stream().mapToLong(io.micrometer.core.instrument.Timer::count).sum();
       out.append(String.format(Locale.ROOT, "%s %.2f (%d)  ", name.substring("osprey.inference.".length()), seconds, count));
+      if (name.equals(InferenceMetrics.MODEL_LATENCY) && meters.find(InferenceMetrics.MODEL_CPU).counter() != null) {
+        // below the calls' wall time: the model thread was runnable but waiting for a core
+        out.append(String.format(Locale.ROOT, "model.cpu %.2f  ", meters.get(InferenceMetrics.MODEL_CPU).counter().count()));
+      }
     }
     meters.getMeters().stream().filter(m -> m.getId().getName().matches("kafka\\.producer\\.txn\\..*time.*"))
         .forEach(m -> out.append(String.format(Locale.ROOT, "%s %.2f  ", m.getId().getName().substring("kafka.producer."
@@ -230,6 +244,63 @@ public final class PeerBenchmark {
       } finally {
         p.destroyForcibly();
       }
+    }
+  }
+
+  /**
+   * CPU seconds of this process's threads since construction, grouped: the service's model thread,
+   * its decoder and committer, its Kafka clients' I/O threads, the broker, the reader that times the
+   * drain (main), and the rest of the JVM (garbage collection, JIT; the process's CPU time minus
+   * its Java threads'). The broker and the reader share the two cores with the service here; the
+   * raw loop has a core to itself.
+   */
+  private static final class CpuByThread {
+    private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    private final com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private final java.util.Map<Long, Long> before = snapshot();
+    private final long processBefore = os.getProcessCpuTime();
+
+    private java.util.Map<Long, Long> snapshot() {
+      java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+      for (long id : threads.getAllThreadIds()) {
+        long t = threads.getThreadCpuTime(id);
+        if (t >= 0) {
+          cpu.put(id, t);
+        }
+      }
+      return cpu;
+    }
+
+    String since() {
+      java.util.Map<String, Double> groups = new java.util.LinkedHashMap<>();
+      for (String g : List.of("model thread", "decoder", "committer", "service clients' I/O", "broker", "reader (main)",
+          "GC, JIT, rest of the JVM")) {
+        groups.put(g, 0.0);
+      }
+      double threadsTotal = 0;
+      for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (info == null) {
+          continue;
+        }
+        long now = threads.getThreadCpuTime(info.getThreadId());
+        if (now < 0) {
+          continue;
+        }
+        double s = (now - before.getOrDefault(info.getThreadId(), 0L)) / 1e9;
+        threadsTotal += s;
+        String name = info.getThreadName();
+        String group = name.startsWith("osprey-inference-loop") ? "model thread"
+            : name.startsWith("osprey-inference-decode") ? "decoder"
+            : name.startsWith("osprey-inference-commit") ? "committer"
+            : name.contains("| bench-osprey") ? "service clients' I/O"
+            : name.equals("main") ? "reader (main)" : "broker";
+        groups.merge(group, s, Double::sum);
+      }
+      groups.put("GC, JIT, rest of the JVM", Math.max(0, (os.getProcessCpuTime() - processBefore) / 1e9 - threadsTotal));
+      StringBuilder out = new StringBuilder();
+      groups.forEach((g, s) -> out.append(String.format(Locale.ROOT, "%s %.2f, ", g, s)));
+      return out.substring(0, out.length() - 2);
     }
   }
 

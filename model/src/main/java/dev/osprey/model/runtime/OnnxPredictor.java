@@ -30,6 +30,7 @@ public final class OnnxPredictor implements Predictor {
   private final int sampleSize;
   private final String logitsName;
   private final String embeddingName;
+  private final java.util.Set<String> logitsOnly;
   /** Held by the call that uses {@link #inputBuffer}; a concurrent call passes a heap buffer instead. */
   private final ReentrantLock inputLock = new ReentrantLock();
   /** The reusable direct input buffer (see {@link #direct}); guarded by {@link #inputLock}. */
@@ -56,6 +57,7 @@ public final class OnnxPredictor implements Predictor {
     this.sampleSize = n;
     this.logitsName = session.getOutputNames().contains("logits") ? "logits" : session.getOutputNames().iterator().next();
     this.embeddingName = session.getOutputNames().contains("embedding") ? "embedding" : null;
+    this.logitsOnly = java.util.Set.of(logitsName);
   }
 
   /**
@@ -129,6 +131,18 @@ public final class OnnxPredictor implements Predictor {
 
   @Override
   public Predictions predict(float[] rows, int fromRow, int batchSize) throws PredictorException {
+    return predict(rows, fromRow, batchSize, true);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Without the embedding the session is asked for the logits alone: the embedding (64 to 800
+   * floats per row for Osprey's students) is then not copied out at all.
+   */
+  @Override
+  public Predictions predict(float[] rows, int fromRow, int batchSize, boolean withEmbedding)
+      throws PredictorException {
     Predictor.checkRange(rows, fromRow, batchSize, sampleSize);
     long[] shape = Predictor.shape(batchSize, sampleShape);
     int from = fromRow * sampleSize;
@@ -136,9 +150,11 @@ public final class OnnxPredictor implements Predictor {
     boolean own = inputLock.tryLock();
     try (OnnxTensor input = OnnxTensor.createTensor(env,
             own ? direct(rows, from, length) : FloatBuffer.wrap(rows, from, length).slice(), shape);
-        OrtSession.Result result = session.run(Map.of(inputName, input))) {
+        OrtSession.Result result = withEmbedding || embeddingName == null
+            ? session.run(Map.of(inputName, input))
+            : session.run(Map.of(inputName, input), logitsOnly)) {
       float[] logits = floats(result, logitsName);
-      float[] embedding = embeddingName == null ? new float[0] : floats(result, embeddingName);
+      float[] embedding = embeddingName == null || !withEmbedding ? new float[0] : floats(result, embeddingName);
       return new Predictions(batchSize, logits.length / batchSize, logits, embedding.length / batchSize, embedding);
     } catch (OrtException e) {
       throw new PredictorException("ONNX Runtime failed on a batch of " + batchSize + ": " + e.getMessage(), e);
@@ -169,7 +185,10 @@ public final class OnnxPredictor implements Predictor {
     if (v.isEmpty() || !(v.get() instanceof OnnxTensor t)) {
       throw new PredictorException("model produced no tensor '" + name + "'");
     }
-    FloatBuffer fb = t.getFloatBuffer();
+    FloatBuffer fb = t.getFloatBuffer(); // a heap copy of the native output
+    if (fb.hasArray() && fb.arrayOffset() == 0 && fb.position() == 0 && fb.array().length == fb.remaining()) {
+      return fb.array(); // that copy's own array: no second copy
+    }
     float[] out = new float[fb.remaining()];
     fb.get(out);
     return out;

@@ -19,6 +19,11 @@ public record Predictions(int batchSize, int classes, float[] logits, int embedd
     }
   }
 
+  /** The same logits without the embedding. */
+  public Predictions withoutEmbedding() {
+    return embeddingSize == 0 ? this : new Predictions(batchSize, classes, logits, 0, new float[0]);
+  }
+
   /** Logits of row {@code i} (a copy). */
   public float[] logits(int i) {
     return java.util.Arrays.copyOfRange(logits, i * classes, (i + 1) * classes);

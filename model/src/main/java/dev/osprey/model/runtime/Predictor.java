@@ -34,6 +34,20 @@ public interface Predictor extends AutoCloseable {
         : java.util.Arrays.copyOfRange(rows, fromRow * n, (fromRow + batchSize) * n), batchSize);
   }
 
+  /**
+   * As {@link #predict(float[], int, int)}, with the embedding only if {@code withEmbedding}: a
+   * caller that does not use it need not have it copied out of the engine (the ONNX Runtime
+   * predictor asks the session for the logits alone). This default drops it after the call.
+   *
+   * @throws IllegalArgumentException if the rows are not all inside {@code rows}
+   * @throws PredictorException if the engine fails
+   */
+  default Predictions predict(float[] rows, int fromRow, int batchSize, boolean withEmbedding)
+      throws PredictorException {
+    Predictions p = predict(rows, fromRow, batchSize);
+    return withEmbedding ? p : p.withoutEmbedding();
+  }
+
   /** Floats per sample (product of the input shape without the batch dimension). */
   int sampleSize();
 

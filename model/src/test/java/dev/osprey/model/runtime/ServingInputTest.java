@@ -110,4 +110,52 @@ class ServingInputTest {
       }
     }
   }
+
+  @Test
+  void logitsAloneEqualTheFullCallsAndCopyNoEmbedding(@TempDir Path dir) throws Exception {
+    Path model = OnnxPredictorsTest.exportRandomMlp(dir);
+    SplittableRandom rnd = new SplittableRandom(13);
+    float[] rows = new float[10 * 16];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = (float) rnd.nextGaussian();
+    }
+    try (OnnxPredictor p = OnnxPredictor.openCpu(model, OrtConfig.cpu(1))) {
+      Predictions full = p.predict(rows, 3, 5, true);
+      Predictions logits = p.predict(rows, 3, 5, false);
+      assertEquals(6, full.embeddingSize());
+      assertEquals(0, logits.embeddingSize());
+      assertEquals(0, logits.embedding().length);
+      assertArrayEquals(full.logits(), logits.logits(), 0f);
+      assertEquals(5 * full.classes(), logits.logits().length);
+      // and the interface's default (engines that cannot skip it) drops the embedding after the call
+      Predictor plain = new Predictor() {
+        @Override
+        public Predictions predict(float[] normalizedBatch, int batchSize) throws PredictorException {
+          return p.predict(normalizedBatch, batchSize);
+        }
+
+        @Override
+        public int sampleSize() {
+          return p.sampleSize();
+        }
+
+        @Override
+        public RuntimeKind activeRuntime() {
+          return p.activeRuntime();
+        }
+
+        @Override
+        public boolean isThreadSafe() {
+          return true;
+        }
+
+        @Override
+        public void close() {}
+      };
+      Predictions dropped = plain.predict(rows, 3, 5, false);
+      assertEquals(0, dropped.embeddingSize());
+      assertArrayEquals(full.logits(), dropped.logits(), 0f);
+      assertArrayEquals(full.embedding(), plain.predict(rows, 3, 5, true).embedding(), 0f);
+    }
+  }
 }

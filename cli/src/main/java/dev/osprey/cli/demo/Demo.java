@@ -440,6 +440,28 @@ public final class Demo implements AutoCloseable {
     }
   }
 
+  /**
+   * The inference service's model calls from its meters: how many, their mean size and time, and
+   * the share of their wall time the model thread had a core (the dashboard's "Model thread on a
+   * core"; below ~90% the host is oversubscribed).
+   */
+  private String inferenceSummary() {
+    var calls = inferenceMetrics.find(dev.osprey.inference.InferenceMetrics.MODEL_LATENCY).timers();
+    long n = calls.stream().mapToLong(io.micrometer.core.instrument.Timer::count).sum();
+    double wall = calls.stream().mapToDouble(t -> t.totalTime(java.util.concurrent.TimeUnit.SECONDS)).sum();
+    if (n == 0) {
+      return "no model calls";
+    }
+    var batches = inferenceMetrics.find(dev.osprey.inference.InferenceMetrics.BATCH_SIZE).summary();
+    var cpu = inferenceMetrics.find(dev.osprey.inference.InferenceMetrics.MODEL_CPU).counter();
+    double onCore = cpu == null ? Double.NaN : Math.min(1, cpu.count() / wall);
+    return String.format(java.util.Locale.ROOT, "%d model calls of %.1f samples on average, %.2f ms each%s", n,
+        batches == null ? Double.NaN : batches.mean(), 1000 * wall / n,
+        Double.isNaN(onCore) ? "" : String.format(java.util.Locale.ROOT, "; the model thread was on a core %.0f%% of that "
+            + "time%s", 100 * onCore, onCore < 0.9 ? " (the rest it waited: every service, the broker and the JVM's "
+            + "garbage collector share " + Runtime.getRuntime().availableProcessors() + " cores here)" : ""));
+  }
+
   /** Whether the trainer's cooldown outlasts the replay's remaining {@code samples}: no run could start again. */
   private boolean noRunBefore(int samples) {
     return options.rate() <= 0 || options.loop().cooldown().toMillis() >= samples * 1000 / options.rate();
@@ -532,6 +554,7 @@ public final class Demo implements AutoCloseable {
           () -> explanationCounts().values().stream().mapToDouble(Double::doubleValue).sum() > 0);
     }
     out.println("  explanations (method/trigger): " + explanationCounts() + "; heatmaps in " + heatmapDir());
+    out.println("  inference: " + inferenceSummary());
     monitor.view().models().forEach(m -> m.versions().forEach(v -> out.printf(java.util.Locale.ROOT,
         "  %s v%d: realized accuracy (last labelled) %.4f, estimated without labels %.4f%n", m.model(), v.version(),
         v.lastN().accuracy(), v.estimatedAccuracy())));

@@ -112,6 +112,14 @@ class DemoIT {
       // flagged while the drifted half was still arriving (the delay figures per detector are the
       // offline benchmark's, docs/benchmarks.md: here the monitor sees partitions interleaved)
       assertTrue(flagged.get().samplesSeen() < 1500, "flagged before the replay ended: " + flagged.get());
+      java.util.regex.Matcher calls = java.util.regex.Pattern.compile(
+          "inference: (\\d+) model calls of ([\\d.]+) samples on average, [\\d.]+ ms each; the model thread was on a core "
+              + "(\\d+)% of that time").matcher(buf.toString(StandardCharsets.UTF_8));
+      assertTrue(calls.find(), "the inference summary: " + buf.toString(StandardCharsets.UTF_8));
+      // 1,500 samples in calls of at most 64 (and at least one per sample), on a core for part of their time
+      assertTrue(Integer.parseInt(calls.group(1)) >= 1500 / 64 && Integer.parseInt(calls.group(1)) <= 1500, calls.group());
+      assertTrue(Double.parseDouble(calls.group(2)) >= 1 && Double.parseDouble(calls.group(2)) <= 64, calls.group());
+      assertTrue(Integer.parseInt(calls.group(3)) > 0 && Integer.parseInt(calls.group(3)) <= 100, calls.group());
       var timeline = demo.writeTimeline();
       assertEquals(1500, timeline.predictions(), "the timeline covers every prediction");
       // in stream order, not partition by partition: accuracy is high before the rotation, lower after

@@ -275,7 +275,7 @@ public final class PeerBenchmark {
     String since() {
       java.util.Map<String, Double> groups = new java.util.LinkedHashMap<>();
       for (String g : List.of("model thread", "decoder", "committer", "service clients' I/O", "broker", "reader (main)",
-          "GC, JIT, rest of the JVM")) {
+          "GC/JIT/rest of the JVM")) {
         groups.put(g, 0.0);
       }
       double threadsTotal = 0;
@@ -297,7 +297,7 @@ public final class PeerBenchmark {
             : name.equals("main") ? "reader (main)" : "broker";
         groups.merge(group, s, Double::sum);
       }
-      groups.put("GC, JIT, rest of the JVM", Math.max(0, (os.getProcessCpuTime() - processBefore) / 1e9 - threadsTotal));
+      groups.put("GC/JIT/rest of the JVM", Math.max(0, (os.getProcessCpuTime() - processBefore) / 1e9 - threadsTotal));
       StringBuilder out = new StringBuilder();
       groups.forEach((g, s) -> out.append(String.format(Locale.ROOT, "%s %.2f, ", g, s)));
       return out.substring(0, out.length() - 2);

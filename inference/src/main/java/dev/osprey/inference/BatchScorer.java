@@ -7,6 +7,7 @@ import dev.osprey.model.registry.ModelManifest;
 import dev.osprey.model.runtime.Predictions;
 import dev.osprey.model.runtime.Predictor;
 import dev.osprey.model.runtime.PredictorException;
+import dev.osprey.model.runtime.RuntimeKind;
 import dev.osprey.model.serving.LoadedModel;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -84,10 +85,12 @@ final class BatchScorer {
   }
 
   private Predictions run(LoadedModel model, float[] x, int fromRow, int rows) throws PredictorException {
+    // CPU time only where the model runs on this thread's CPU: a GPU call waits for the device
+    boolean onCpu = model.runtime() != RuntimeKind.ONNX_TENSORRT;
     long start = System.nanoTime();
-    long cpu = metrics.threadCpuNanos();
+    long cpu = onCpu ? metrics.threadCpuNanos() : -1;
     Predictions p = model.predictor().predict(x, fromRow, rows, emitEmbedding); // no embedding copied out unless emitted
-    long cpuAfter = metrics.threadCpuNanos();
+    long cpuAfter = cpu < 0 ? -1 : metrics.threadCpuNanos();
     metrics.modelCall(model.ref().version(), rows, System.nanoTime() - start, cpu < 0 ? -1 : cpuAfter - cpu);
     return p;
   }

@@ -21,9 +21,11 @@ import java.util.function.Function;
  *   <li>{@code osprey_inference_preprocess_latency_seconds}: parsing, validating and normalizing one
  *       batch's samples;
  *   <li>{@code osprey_inference_model_latency_seconds{model_version}}: one model call (a batch);
- *   <li>{@code osprey_inference_model_cpu_seconds_total}: CPU time of the model calls' thread
- *       during them; below the calls' wall time (the latency's {@code _sum}) the thread was waiting
- *       for a core, i.e. the host is oversubscribed (absent where the JVM cannot read thread CPU time);
+ *   <li>{@code osprey_inference_model_cpu_seconds_total}: CPU time of the calling thread during
+ *       the model calls on a CPU runtime (not TensorRT's, which wait for the GPU); below the calls'
+ *       wall time (the latency's {@code _sum}) the thread was waiting for a core, i.e. the host is
+ *       oversubscribed. Counts the calling thread only (with more than one intra-op thread, the
+ *       pool's share is not in it); absent where the JVM cannot read thread CPU time;
  *   <li>{@code osprey_inference_postprocess_latency_seconds}: logits to predictions (softmax, label,
  *       record) for one model call;
  *   <li>{@code osprey_inference_transaction_latency_seconds}: encoding and writing one transaction's

@@ -23,6 +23,9 @@ import dev.osprey.model.InputSpec;
  *
  * @param igSteps Integrated Gradients steps (black baseline), >= 1
  * @param igRule Integrated Gradients quadrature ({@code explain.ig.rule}: midpoint, trapezoid, adaptive)
+ * @param igOutput the output Integrated Gradients attributes ({@code explain.ig.output}: probability, the
+ *     default, or logit, the served graph's own output, piecewise linear along the path, so the
+ *     adaptive rule's residual is smaller)
  * @param gradCamWeights Grad-CAM's channel weights ({@code explain.gradcam.weights}: gradient-mean, the
  *     paper's, or plus-plus, Grad-CAM++)
  * @param smoothGradSamples SmoothGrad noisy copies, >= 1
@@ -33,15 +36,15 @@ import dev.osprey.model.InputSpec;
  * @param shapCoalitions KernelSHAP coalition budget, >= 2
  * @param seed seed of the random methods
  */
-public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, GradCam.Weights gradCamWeights,
+public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, OutputKind igOutput, GradCam.Weights gradCamWeights,
     int smoothGradSamples, double smoothGradNoise, int occlusionPatch, int occlusionStride, int shapPatch,
     int shapCoalitions, long seed) {
 
   /** @throws IllegalArgumentException naming the field and value */
   public MethodSettings {
     ExplainConfig.requireAtLeast("igSteps", igSteps, 1);
-    if (igRule == null || gradCamWeights == null) {
-      throw new IllegalArgumentException("igRule and gradCamWeights must be set");
+    if (igRule == null || igOutput == null || gradCamWeights == null) {
+      throw new IllegalArgumentException("igRule, igOutput and gradCamWeights must be set");
     }
     ExplainConfig.requireAtLeast("smoothGradSamples", smoothGradSamples, 1);
     if (!(smoothGradNoise >= 0)) {
@@ -54,12 +57,12 @@ public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, GradC
   }
 
   /**
-   * IG 32 midpoint steps, Grad-CAM with the paper's gradient mean, SmoothGrad 16 x 0.15, occlusion
+   * IG 32 midpoint steps on the class probability, Grad-CAM with the paper's gradient mean, SmoothGrad 16 x 0.15, occlusion
    * 4/4, KernelSHAP 4x4 patches and 512 coalitions, seed 0.
    */
   public static MethodSettings defaults() {
-    return new MethodSettings(32, IntegratedGradients.Rule.MIDPOINT, GradCam.Weights.GRADIENT_MEAN, 16, 0.15, 4, 4, 4,
-        512, 0);
+    return new MethodSettings(32, IntegratedGradients.Rule.MIDPOINT, OutputKind.PROBABILITY, GradCam.Weights.GRADIENT_MEAN,
+        16, 0.15, 4, 4, 4, 512, 0);
   }
 
   public static MethodSettings from(ConfigSource s) {
@@ -68,6 +71,7 @@ public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, GradC
     return new MethodSettings(
         s.getInt("explain.ig.steps", d.igSteps()),
         parseEnum(IntegratedGradients.Rule.class, "explain.ig.rule", s.get("explain.ig.rule").orElse(null), d.igRule()),
+        parseEnum(OutputKind.class, "explain.ig.output", s.get("explain.ig.output").orElse(null), d.igOutput()),
         parseEnum(GradCam.Weights.class, "explain.gradcam.weights", s.get("explain.gradcam.weights").orElse(null),
             d.gradCamWeights()),
         s.getInt("explain.smoothgrad.samples", d.smoothGradSamples()),
@@ -137,7 +141,7 @@ public record MethodSettings(int igSteps, IntegratedGradients.Rule igRule, GradC
       case SMOOTHGRAD -> new SmoothGrad(twin,
           new SmoothGrad.Params(smoothGradSamples, smoothGradNoise, seed, OutputKind.PROBABILITY));
       case INTEGRATED_GRADIENTS -> new IntegratedGradients(twin,
-          IntegratedGradients.Params.of(Baseline.black(input)).withSteps(igSteps).withRule(igRule));
+          new IntegratedGradients.Params(igSteps, Baseline.black(input), igRule, igOutput));
       case GRAD_CAM -> new GradCam(twin, new GradCam.Params(OutputKind.LOGIT, true, gradCamWeights));
       case OCCLUSION -> new Occlusion(served, new Occlusion.Params(occlusionPatch, occlusionStride, black(input)[0]));
       case KERNEL_SHAP -> new KernelShap(served, background, new KernelShap.Params(shapGrid(input), shapCoalitions, seed));

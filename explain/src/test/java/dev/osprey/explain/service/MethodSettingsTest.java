@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.osprey.core.config.ConfigSource;
+import dev.osprey.explain.Explainer;
+import dev.osprey.explain.ImageShape;
+import dev.osprey.explain.LinearModel;
+import dev.osprey.explain.Method;
+import dev.osprey.explain.TrainedDigits;
+import dev.osprey.explain.model.OutputKind;
 import dev.osprey.explain.saliency.GradCam;
 import dev.osprey.explain.saliency.IntegratedGradients;
 import java.util.Map;
@@ -18,15 +24,21 @@ class MethodSettingsTest {
     assertEquals(MethodSettings.defaults(), d);
     assertEquals(32, d.igSteps());
     assertEquals(IntegratedGradients.Rule.MIDPOINT, d.igRule());
+    assertEquals(OutputKind.PROBABILITY, d.igOutput());
     assertEquals(GradCam.Weights.GRADIENT_MEAN, d.gradCamWeights());
   }
 
   @Test
   void ruleAndWeightsAreReadByName() {
     MethodSettings s = MethodSettings.from(ConfigSource.of(Map.of(
-        "explain.ig.steps", "64", "explain.ig.rule", "Adaptive", "explain.gradcam.weights", "plus-plus")));
+        "explain.ig.steps", "64", "explain.ig.rule", "Adaptive", "explain.ig.output", "logit",
+        "explain.gradcam.weights", "plus-plus")));
     assertEquals(64, s.igSteps());
     assertEquals(IntegratedGradients.Rule.ADAPTIVE, s.igRule());
+    assertEquals(OutputKind.LOGIT, s.igOutput());
+    // the explanation says what was attributed
+    Explainer ig = s.explainer(Method.INTEGRATED_GRADIENTS, TrainedDigits.INPUT, LinearModel.random(new ImageShape(1, 28, 28), 10, 1), null, null);
+    assertEquals(Map.of("steps", "64", "baseline", "black", "rule", "adaptive", "output", "logit"), ig.parameters());
     assertEquals(GradCam.Weights.PLUS_PLUS, s.gradCamWeights());
   }
 

@@ -29,7 +29,7 @@ public final class GradCamArchitectures {
 
   public static void main(String[] args) {
     String[] archs = (args.length > 0 ? args[0] : String.join(",", Architectures.CNN_STUDENT, Architectures.CNN_TEACHER,
-        Architectures.CNN_WIDE, Architectures.CNN_GEMM, Architectures.CNN_PATCH)).split(",");
+        Architectures.CNN_WIDE, Architectures.CNN_GEMM, Architectures.CNN_PATCH, Architectures.CNN_GAP)).split(",");
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     System.out.println("| architecture | SGD steps | accuracy | > 50% inside the box | misses per true label 0..9 |");
     System.out.println("|---|---|---|---|---|");

@@ -6,6 +6,7 @@ import dev.osprey.model.net.LayerSpec.Conv;
 import dev.osprey.model.net.LayerSpec.Dense;
 import dev.osprey.model.net.LayerSpec.DropoutLayer;
 import dev.osprey.model.net.LayerSpec.Flatten;
+import dev.osprey.model.net.LayerSpec.GlobalAveragePool;
 import dev.osprey.model.net.LayerSpec.MaxPool;
 import dev.osprey.model.net.LayerSpec.Relu;
 import dev.osprey.model.net.NetworkSpec;
@@ -29,6 +30,11 @@ public final class Architectures {
   public static final String CNN_PATCH = "cnn-patch";
   /** Gemm-heavy: one small conv block, then a wide dense layer. */
   public static final String CNN_GEMM = "cnn-gemm";
+  /**
+   * A CNN with a global-average-pooling head (Zhou et al.'s CAM architecture, ResNet's head): no
+   * position survives the last conv, so the class evidence must be local to the feature maps.
+   */
+  public static final String CNN_GAP = "cnn-gap";
   /** LeCun's 784-300-100 MLP: a smaller MLP student. */
   public static final String MLP_SMALL = "mlp-300";
 
@@ -124,6 +130,18 @@ public final class Architectures {
         List.of(new Flatten(), new Dense(256), new Relu()), classes);
   }
 
+  /**
+   * Global-average-pooling CNN: conv16-bn-relu-pool (14x14), conv32-bn-relu, conv32-bn-relu, global
+   * average pool, dense64-relu. About 16 K parameters; Grad-CAM's last conv layer is 14x14.
+   */
+  public static NetworkSpec cnnGap(int classes) {
+    return new NetworkSpec(CNN_GAP, MNIST_SHAPE,
+        List.of(new Conv(16, 3, 1, 1), new BatchNormalization(BN_EPS), new Relu(), new MaxPool(2, 2),
+            new Conv(32, 3, 1, 1), new BatchNormalization(BN_EPS), new Relu(),
+            new Conv(32, 3, 1, 1), new BatchNormalization(BN_EPS), new Relu(), new GlobalAveragePool()),
+        List.of(new Flatten(), new Dense(64), new Relu()), classes);
+  }
+
   /** The smaller MLP student: 784-300-100 (relu), no regularization (identity features stage, as in {@link #mlpStudent}). */
   public static NetworkSpec mlpSmall(int classes) {
     return new NetworkSpec(MLP_SMALL, MNIST_SHAPE, List.of(new DropoutLayer(0f)),
@@ -142,7 +160,7 @@ public final class Architectures {
 
   /** All names {@link #byName} knows. */
   public static List<String> names() {
-    return List.of(CNN_TEACHER, CNN_STUDENT, MLP_TEACHER, MLP_STUDENT, CNN_WIDE, CNN_PATCH, CNN_GEMM, MLP_SMALL);
+    return List.of(CNN_TEACHER, CNN_STUDENT, MLP_TEACHER, MLP_STUDENT, CNN_WIDE, CNN_PATCH, CNN_GEMM, CNN_GAP, MLP_SMALL);
   }
 
   /**
@@ -159,6 +177,7 @@ public final class Architectures {
       case CNN_WIDE -> cnnWide(classes);
       case CNN_PATCH -> cnnPatch(classes);
       case CNN_GEMM -> cnnGemm(classes);
+      case CNN_GAP -> cnnGap(classes);
       case MLP_SMALL -> mlpSmall(classes);
       default -> throw new IllegalArgumentException("unknown architecture '" + name + "' (known: " + names() + ")");
     };
@@ -181,6 +200,8 @@ public final class Architectures {
         } else if (layer instanceof MaxPool p) {
           shape = new ArrayList<>(
               List.of(shape.get(0), (shape.get(1) - p.kernel()) / p.stride() + 1, (shape.get(2) - p.kernel()) / p.stride() + 1));
+        } else if (layer instanceof GlobalAveragePool) {
+          shape = new ArrayList<>(List.of(shape.get(0), 1, 1));
         } else if (layer instanceof Flatten) {
           int n = 1;
           for (int d : shape) {

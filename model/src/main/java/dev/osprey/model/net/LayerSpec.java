@@ -26,6 +26,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = LayerSpec.Flatten.class, name = "flatten"),
   @JsonSubTypes.Type(value = LayerSpec.Dense.class, name = "dense"),
   @JsonSubTypes.Type(value = LayerSpec.DropoutLayer.class, name = "dropout"),
+  @JsonSubTypes.Type(value = LayerSpec.GlobalAveragePool.class, name = "globalavgpool"),
 })
 public sealed interface LayerSpec {
 
@@ -76,6 +77,18 @@ public sealed interface LayerSpec {
     @Override
     public Block toBlock() {
       return Pool.maxPool2dBlock(new Shape(kernel, kernel), new Shape(stride, stride));
+    }
+  }
+
+  /**
+   * Global average pooling: the mean of each channel over its positions, [N, C, H, W] to
+   * [N, C, 1, 1]. A CNN that ends its features with it keeps no position past the last conv, so
+   * its class evidence has to be local (Zhou et al.'s CAM architecture, ResNet's head).
+   */
+  record GlobalAveragePool() implements LayerSpec {
+    @Override
+    public Block toBlock() {
+      return Pool.globalAvgPool2dBlock();
     }
   }
 

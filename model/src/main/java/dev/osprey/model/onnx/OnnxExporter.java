@@ -23,7 +23,7 @@ import java.util.List;
  * <p>Graph contract: input {@value #INPUT} float32 [N, ...inputShape], already normalized (the
  * {@code InputSpec} normalization stays outside the graph); outputs {@value #LOGITS} [N, classes]
  * and {@value #EMBEDDING} [N, embeddingSize]. Conv becomes Conv, Dense becomes Gemm (transB = 1,
- * DJL keeps weights as [units, in]), Relu, MaxPool and Flatten map one to one; a batch norm
+ * DJL keeps weights as [units, in]), Relu, MaxPool, GlobalAveragePool and Flatten map one to one; a batch norm
  * directly after a conv/dense layer is folded into it ({@link BatchNormFold}); any other batch
  * norm becomes a BatchNormalization node; dropout disappears (identity at inference).
  *
@@ -138,6 +138,8 @@ public final class OnnxExporter {
         graph.addNode(OnnxNodes.node("MaxPool", prefix, List.of(current), List.of(out))
             .addAttribute(OnnxNodes.ints("kernel_shape", p.kernel(), p.kernel()))
             .addAttribute(OnnxNodes.ints("strides", p.stride(), p.stride())));
+      } else if (layer instanceof LayerSpec.GlobalAveragePool) {
+        graph.addNode(OnnxNodes.node("GlobalAveragePool", prefix, List.of(current), List.of(out)));
       } else if (layer instanceof LayerSpec.Flatten) {
         graph.addNode(OnnxNodes.node("Flatten", prefix, List.of(current), List.of(out))
             .addAttribute(OnnxNodes.intAttr("axis", 1)));

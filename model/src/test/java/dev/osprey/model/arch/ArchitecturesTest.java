@@ -50,6 +50,8 @@ class ArchitecturesTest {
     assertEquals(202_730, Architectures.parameterCount(Architectures.cnnPatch(10)));
     // conv 1->8: 80, bn 16, dense 1568->256: 401664, head 2570
     assertEquals(404_330, Architectures.parameterCount(Architectures.cnnGemm(10)));
+    // conv 1->16: 160, bn 32, conv 16->32: 4640, bn 64, conv 32->32: 9248, bn 64, dense 32->64: 2112, head 650
+    assertEquals(16_970, Architectures.parameterCount(Architectures.cnnGap(10)));
     // 784*300+300 + 300*100+100 + 1010
     assertEquals(266_610, Architectures.parameterCount(Architectures.mlpSmall(10)));
     assertTrue(Architectures.names().containsAll(Architectures.students()));

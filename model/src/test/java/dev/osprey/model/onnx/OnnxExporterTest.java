@@ -9,6 +9,12 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.osprey.core.data.ImageDataset;
 import dev.osprey.core.djl.DjlOfflineGuard;
 import dev.osprey.model.InputSpec;
+import dev.osprey.model.arch.Architectures;
+import dev.osprey.model.net.NetworkSpec;
+import dev.osprey.model.quant.CalibrationMethod;
+import dev.osprey.model.quant.QdqQuantizer;
+import dev.osprey.model.quant.QuantizationConfig;
+import dev.osprey.model.runtime.FixtureTrainer;
 import dev.osprey.model.runtime.ImageBatches;
 import dev.osprey.model.runtime.OnnxPredictor;
 import dev.osprey.model.runtime.OrtConfig;
@@ -67,6 +73,49 @@ class OnnxExporterTest {
     // the model is really trained (parity on a random net would prove less)
     assertTrue(correct >= 900, "accuracy " + correct + "/1000");
     assertFalse(Double.isNaN(logitRel));
+  }
+
+  @Test
+  void aGlobalAveragePoolingHeadExportsAndQuantizes() throws Exception {
+    NetworkSpec spec = Architectures.cnnGap(10);
+    ImageDataset train = TrainedNetworks.fixture("train");
+    Model model = FixtureTrainer.train(spec, train, InputSpec.mnist(), 300, 32, 0.05f, 11, s -> {});
+    try {
+      ModelProto fp32 = new OnnxExporter().export(spec, model.getBlock());
+      assertEquals(List.of("Conv", "Relu", "MaxPool", "Conv", "Relu", "Conv", "Relu", "GlobalAveragePool", "Flatten", "Gemm",
+          "Relu", "Identity", "Gemm"), OnnxExporter.opTypes(fp32));
+      ImageDataset test = TrainedNetworks.fixture("test");
+      int n = 500;
+      float[] x = ImageBatches.normalize(test, InputSpec.mnist(), 0, n);
+      Predictions djl;
+      try (PyTorchPredictor p = new PyTorchPredictor(spec, model.getBlock(), model.getNDManager())) {
+        djl = p.predict(x, n);
+      }
+      Predictions onnx;
+      try (OnnxPredictor p = OnnxPredictor.openCpu(fp32.toByteArray(), OrtConfig.cpu(1))) {
+        onnx = p.predict(x, n);
+      }
+      double logitRel = maxRelativeDifference(onnx.logits(), djl.logits(), 10);
+      assertTrue(logitRel <= 1e-4, "logit relative difference " + logitRel);
+      // int8: the pooling stays float between a dequantize and a quantize; the answers barely move
+      float[] calibration = ImageBatches.normalize(train, InputSpec.mnist(), 0, 500);
+      ModelProto int8 = new QdqQuantizer(QuantizationConfig.of(CalibrationMethod.MINMAX)).quantize(fp32, calibration, 500, i -> {})
+          .model();
+      Predictions q;
+      try (OnnxPredictor p = OnnxPredictor.openCpu(int8.toByteArray(), OrtConfig.cpu(1))) {
+        q = p.predict(x, n);
+      }
+      int agree = 0;
+      int correct = 0;
+      for (int i = 0; i < n; i++) {
+        agree += q.argmax(i) == djl.argmax(i) ? 1 : 0;
+        correct += djl.argmax(i) == test.label(i) ? 1 : 0;
+      }
+      assertTrue(correct >= 0.8 * n, "accuracy " + correct + "/" + n);
+      assertTrue(agree >= 0.97 * n, "int8 agrees with fp32 on " + agree + "/" + n);
+    } finally {
+      model.close();
+    }
   }
 
   /** See {@link #logitsAndEmbeddingMatchDjlOnThousandTestSamples()} for the definition. */

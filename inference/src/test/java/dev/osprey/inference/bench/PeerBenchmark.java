@@ -48,11 +48,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * reported apart). Prints a markdown table with the per-round ratio, the service's share of the raw
  * loop of its plan per round, and per Osprey drain its stage timers, the model calls' CPU beside
  * their wall time, and the CPU seconds of the process's threads by group ({@link CpuByThread}).
- * Use 4 warm-up rounds for figures: with one, the JIT was still compiling Kafka's paths during the
- * measured rounds (docs/benchmarks-inference.md).
+ * Untimed Osprey drains come first until the JIT has settled (two in a row compiling for less than
+ * 15% of the drain; on two cores that takes about 15 drains of 50,000): before that the compilers
+ * took up to a core beside the service (docs/benchmarks-inference.md).
  *
  * <p>Args: {@code [samples=50000] [rounds=3] [python-threads=1] [python=/usr/bin/python3 | none]
- * [warm-up rounds=1]};
+ * [warm-up drains at most=20]};
  * {@code none} drains with Osprey alone, e.g. to watch its throughput while something else runs
  * (each round prints its wall-clock span). One torch
  * thread by default, like Osprey's one intra-op thread per session: with two, OpenMP's spinning
@@ -66,8 +67,27 @@ public final class PeerBenchmark {
 
   private PeerBenchmark() {}
 
-  /** One contender's drain: seconds from its first prediction to its last, and from its start to its first. */
-  record Drain(String contender, int samples, double seconds, double startSeconds) {
+  /**
+   * One contender's drain: seconds from its first prediction to its last, and from its start to its
+   * first; for Osprey also the seconds the JIT compiled meanwhile (the JVM's estimate; NaN for the peer).
+   */
+  record Drain(String contender, int samples, double seconds, double startSeconds, double jitSeconds) {
+    Drain(String contender, int samples, double seconds, double startSeconds) {
+      this(contender, samples, seconds, startSeconds, Double.NaN);
+    }
+
+    Drain withJit(double s) {
+      return new Drain(contender, samples, seconds, startSeconds, s);
+    }
+
+    /**
+     * The JIT compiled for less than 15% of the drain: its steady state (each drain starts a new
+     * service, new Kafka clients and a new group: a little compiling goes on, ~0.1-0.2 s per drain).
+     */
+    boolean jitSettled() {
+      return jitSeconds < 0.15 * seconds;
+    }
+
     double rate() {
       return samples / seconds;
     }
@@ -79,7 +99,7 @@ public final class PeerBenchmark {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int pythonThreads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     String python = args.length > 3 ? args[3] : "/usr/bin/python3";
-    int warmups = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    int maxWarmups = args.length > 4 ? Integer.parseInt(args[4]) : 20;
     Path script = Path.of("src/test/python/peer_consumer.py").toAbsolutePath();
     if (!Files.isRegularFile(script)) {
       throw new IllegalStateException("run from the inference module's directory: " + script + " not found");
@@ -110,11 +130,22 @@ public final class PeerBenchmark {
           pythonThreads);
 
       boolean withPeer = !python.equals("none");
-      // untimed rounds of each first: the JIT compiles Osprey's loop and the broker's request paths
-      // (a service runs for days: its steady state is what a user gets), the OS caches Python's modules
-      for (int w = 1; w <= warmups; w++) {
-        System.err.println("warm-up " + w + ": " + osprey(kafka, topics, registry, -w, n)
-            + (withPeer ? ", " + peer(kafka, topics, python, script, fp32, -w, n, pythonThreads) : ""));
+      // Untimed drains first, until the JIT has settled: it compiles Osprey's loop and the broker's and
+      // clients' request paths for about a million samples on two cores (a service runs for days: its
+      // steady state is what a user gets). Settled = two drains in a row with the compilers busy for
+      // less than 15% of the drain. One untimed round of the peer: the OS caches Python's modules.
+      int warmups = 0;
+      int settled = 0;
+      while (warmups < maxWarmups && settled < 2) {
+        warmups++;
+        Drain d = osprey(kafka, topics, registry, -warmups, n);
+        settled = d.jitSettled() ? settled + 1 : 0;
+        System.err.println("warm-up " + warmups + ": " + d
+            + (withPeer && warmups == 1 ? ", " + peer(kafka, topics, python, script, fp32, -warmups, n, pythonThreads) : ""));
+      }
+      if (settled < 2) {
+        System.err.println("the JIT had not settled after " + warmups + " warm-up drains: the figures below are not the "
+            + "steady state");
       }
       List<Drain> osprey = new ArrayList<>();
       List<Drain> peer = new ArrayList<>();
@@ -145,8 +176,11 @@ public final class PeerBenchmark {
         share[i] = osprey.get(i).rate() / raw.get(i);
       }
       System.out.printf(Locale.ROOT, "the service's share of the raw loop of its plan (median raw %.0f samples/s): median "
-          + "%.0f%%, per round %s%n", median(raw.stream().mapToDouble(Double::doubleValue).toArray()), 100 * median(share),
-          Arrays.toString(Arrays.stream(share).map(x -> Math.round(x * 100)).toArray()));
+          + "%.0f%%, per round %s; after %d warm-up drains (JIT %s), the JIT compiling per round %s s%n",
+          median(raw.stream().mapToDouble(Double::doubleValue).toArray()), 100 * median(share),
+          Arrays.toString(Arrays.stream(share).map(x -> Math.round(x * 100)).toArray()), warmups,
+          settled >= 2 ? "settled" : "NOT settled",
+          osprey.stream().map(d -> String.format(Locale.ROOT, "%.2f", d.jitSeconds())).toList());
     } finally {
       try (var walk = Files.walk(registryDir)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -166,7 +200,7 @@ public final class PeerBenchmark {
         Drain d = out.await("osprey", n, start);
         System.err.println("  loop stages, seconds in all: " + stages(meters));
         System.err.println("  CPU seconds from start to the last prediction: " + cpu.since());
-        return d;
+        return d.withJit(cpu.jitSeconds());
       }
     }
   }
@@ -260,6 +294,22 @@ public final class PeerBenchmark {
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private final java.util.Map<Long, Long> before = snapshot();
     private final long processBefore = os.getProcessCpuTime();
+    private final java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    private final long jitBefore = jit.getTotalCompilationTime();
+    private final long gcBefore = gcMillis();
+
+    /** Seconds the JIT compiled since construction (the JVM's estimate over its compiler threads). */
+    double jitSeconds() {
+      return (jit.getTotalCompilationTime() - jitBefore) / 1e3;
+    }
+
+    private static long gcMillis() {
+      long ms = 0;
+      for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        ms += Math.max(0, gc.getCollectionTime());
+      }
+      return ms;
+    }
 
     private java.util.Map<Long, Long> snapshot() {
       java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
@@ -300,7 +350,10 @@ public final class PeerBenchmark {
       groups.put("GC/JIT/rest of the JVM", Math.max(0, (os.getProcessCpuTime() - processBefore) / 1e9 - threadsTotal));
       StringBuilder out = new StringBuilder();
       groups.forEach((g, s) -> out.append(String.format(Locale.ROOT, "%s %.2f, ", g, s)));
-      return out.substring(0, out.length() - 2);
+      // of the rest: the JIT compilers' time (the JVM's estimate) and the collectors' pauses
+      out.append(String.format(Locale.ROOT, "of it JIT compiling %.2f s, GC pauses %.2f s",
+          jitSeconds(), (gcMillis() - gcBefore) / 1e3));
+      return out.toString();
     }
   }
 
@@ -354,7 +407,7 @@ public final class PeerBenchmark {
       throws java.io.IOException {
     StringBuilder out = new StringBuilder();
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
-    out.append(String.format(Locale.ROOT, "%d samples, %d rounds (alternating order) after %d warm-up rounds, python torch "
+    out.append(String.format(Locale.ROOT, "%d samples, %d rounds (alternating order) after %d warm-up drains, python torch "
         + "threads %d, %s, load average at the end %s%n%n", n, osprey.size(), warmups, threads, HostProfile.current().key(),
         String.join(" ", Arrays.asList(load.split(" ")).subList(0, 3))));
     out.append("| round | Osprey samples/s | Osprey start to first prediction s | Python samples/s | Python start to first "

@@ -1,6 +1,7 @@
 package dev.osprey.cli;
 
 import dev.osprey.cli.demo.Demo;
+import dev.osprey.cli.demo.LoopScenario;
 import dev.osprey.core.data.Datasets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
       default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "--scenario must be default or drift, got '" + scenario + "'");
     };
-    Demo.Loop settings = loop ? withStrategy(Demo.Loop.defaults(), strategy) : null;
+    LoopScenario settings = loop ? withStrategy(LoopScenario.defaults(), strategy) : null;
     Path work = Files.createTempDirectory("osprey-demo-");
     try (Demo demo = new Demo(
         new Demo.Options(dataset, samples != null ? samples : loop ? 20_000 : 3000, junk, feedbackFraction,
@@ -105,7 +106,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static Demo.Loop withStrategy(Demo.Loop l, String strategy) {
-    return new Demo.Loop(l.driftMinLabels(), l.samplesAfterSwap(), l.epochs(), strategy, l.referenceTrain(), l.referenceTest(), l.cooldown());
+  private static LoopScenario withStrategy(LoopScenario l, String strategy) {
+    return new LoopScenario(l.driftMinLabels(), l.samplesAfterSwap(), l.epochs(), strategy, l.referenceTrain(), l.referenceTest(), l.cooldown());
   }
 }

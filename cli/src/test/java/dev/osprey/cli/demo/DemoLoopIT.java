@@ -46,7 +46,7 @@ class DemoLoopIT {
         System.out.write(b, off, len);
       }
     }, true, StandardCharsets.UTF_8);
-    Demo.Loop loop = new Demo.Loop(400, 800, 5, "fine-tune", "fixture:train", "fixture:test");
+    LoopScenario loop = new LoopScenario(400, 800, 5, "fine-tune", "fixture:train", "fixture:test");
     var options = new Demo.Options("fixture:test", 30_000, 40, 0.2, 60, 7L, work, work.resolve("registry"), Duration.ofMinutes(3),
         "rotate:30@750", loop);
     // a quicker model than the demo's (DemoIT trains that one): the loop only needs a working v1 and its teacher

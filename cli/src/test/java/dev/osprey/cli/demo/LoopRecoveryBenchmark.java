@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * The loop's recovery figures (docs/benchmarks.md, "Retraining loop"): the whole demo with the
- * trainer ({@link Demo} with a {@link Demo.Loop}) on full MNIST, paced at a rate, a drift from a
+ * trainer ({@link Demo} with a {@link LoopScenario}) on full MNIST, paced at a rate, a drift from a
  * sample on, a share of the samples labeled 100 samples late. It reports the online accuracy over a
  * sliding window of the last {@code WINDOW} labeled outcomes (in replay order): before the drift, its
  * lowest after the onset, and the first sample after the onset at which it is back to
@@ -88,7 +88,7 @@ public final class LoopRecoveryBenchmark {
 
     // the replay goes on SAMPLES_AFTER_ONSET samples after the first swap (at most onset + twice that): the
     // whole span of the criterion is replayed, and a later run after the cooldown has time to swap again
-    Demo.Loop loop = new Demo.Loop(minLabels, afterOnset, epochs, strategy, "fixture:train", "mnist:test", cooldown);
+    LoopScenario loop = new LoopScenario(minLabels, afterOnset, epochs, strategy, "fixture:train", "mnist:test", cooldown);
     Demo.Options options = new Demo.Options("mnist:train@10000-60000", onset + 2 * afterOnset, 0, 0.2, rate, 42L,
         Files.createDirectories(run.resolve("work")), champion, Duration.ofMinutes(3), drift, loop);
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

@@ -32,7 +32,19 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
      * gradients count, each position weighted, so a channel that is strong where the class
      * evidence is and weakly negative elsewhere is no longer cancelled by its own average.
      */
-    PLUS_PLUS
+    PLUS_PLUS,
+    /**
+     * XGrad-CAM (Fu et al. 2020): {@code alpha_k = sum_ij (A^k_ij / sum_ab A^k_ab) g^k_ij}, the
+     * gradient averaged with the activations as weights instead of uniformly.
+     */
+    XGRAD,
+    /**
+     * HiResCAM (Draelos and Carin 2020): no channel weight at all, {@code map = ReLU(sum_k g^k * A^k)}
+     * element by element. For a model whose layers after the feature maps are linear it is exactly
+     * the class score's decomposition over positions; the spatial mean of Grad-CAM can put mass
+     * where the model did not look.
+     */
+    HI_RES
   }
 
   /**
@@ -88,15 +100,20 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
     float[] g = f.gradients()[0];
     double[] cam = new double[plane];
     for (int k = 0; k < f.channels(); k++) {
-      double alpha = params.weights() == Weights.PLUS_PLUS ? plusPlusWeight(a, g, k * plane, plane) : 0;
-      if (params.weights() == Weights.GRADIENT_MEAN) {
+      int from = k * plane;
+      if (params.weights() == Weights.HI_RES) {
         for (int p = 0; p < plane; p++) {
-          alpha += g[k * plane + p];
+          cam[p] += (double) g[from + p] * a[from + p];
         }
-        alpha /= plane;
+        continue;
       }
+      double alpha = switch (params.weights()) {
+        case PLUS_PLUS -> plusPlusWeight(a, g, from, plane);
+        case XGRAD -> activationWeightedGradient(a, g, from, plane);
+        default -> gradientMean(g, from, plane);
+      };
       for (int p = 0; p < plane; p++) {
-        cam[p] += alpha * a[k * plane + p];
+        cam[p] += alpha * a[from + p];
       }
     }
     float[] small = new float[plane];
@@ -111,6 +128,26 @@ public record GradCam(GradientModel model, Params params) implements Explainer {
     }
     return new AttributionMap(method(), parameters(), target, shape, values, model.runtime(),
         f.outputs()[0][target], null, null, null, t.toMillis());
+  }
+
+  /** Grad-CAM's weight of the channel at {@code from}: the spatial mean of its gradient. */
+  static double gradientMean(float[] gradients, int from, int plane) {
+    double sum = 0;
+    for (int p = 0; p < plane; p++) {
+      sum += gradients[from + p];
+    }
+    return sum / plane;
+  }
+
+  /** XGrad-CAM's weight of the channel at {@code from} (see {@link Weights#XGRAD}); 0 for a channel that never fires. */
+  static double activationWeightedGradient(float[] activations, float[] gradients, int from, int plane) {
+    double sumA = 0;
+    double sumAg = 0;
+    for (int p = 0; p < plane; p++) {
+      sumA += activations[from + p];
+      sumAg += (double) activations[from + p] * gradients[from + p];
+    }
+    return sumA == 0 ? 0 : sumAg / sumA;
   }
 
   /** Grad-CAM++'s weight of the channel at {@code from} (see {@link Weights#PLUS_PLUS}). */

@@ -108,26 +108,33 @@ class TrainedCnnTest {
   void gradCamConcentratesOnTheDigit() {
     int n = TrainedDigits.test().size();
     float[][] x = TrainedDigits.testInputs(0, n);
-    int[] inside = new int[2];
-    double[] meanShare = new double[2];
-    GradCam[] cams = {new GradCam(twin, GradCam.Params.defaults()), new GradCam(twin, GradCam.Params.plusPlus())};
+    GradCam.Weights[] weights = GradCam.Weights.values();
+    int[] inside = new int[weights.length];
+    double[] meanShare = new double[weights.length];
     for (int i = 0; i < n; i++) {
       int c = predicted(x[i]);
-      for (int v = 0; v < cams.length; v++) {
-        AttributionMap a = cams[v].explain(x[i], c);
+      for (int v = 0; v < weights.length; v++) {
+        AttributionMap a = new GradCam(twin, new GradCam.Params(OutputKind.LOGIT, true, weights[v])).explain(x[i], c);
         double share = DigitBox.massInside(TrainedDigits.test().image(i), a.values(), twin.inputShape());
         meanShare[v] += share / n;
         inside[v] += share > 0.5 ? 1 : 0;
       }
     }
-    System.out.printf("> 50%% of the map inside the digit's box, all %d fixture test digits: Grad-CAM %d (%.1f%%, mean share "
-        + "%.3f), Grad-CAM++ %d (%.1f%%, mean share %.3f)%n", n, inside[0], 100.0 * inside[0] / n, meanShare[0], inside[1],
-        100.0 * inside[1] / n, meanShare[1]);
-    // Acceptance: >= 90% of the fixture test digits. Grad-CAM++ meets it (93.4%) but fails the sanity
-    // check (SanityCheckTest); the paper's Grad-CAM does not on this architecture (87.5%; most misses
-    // are 1s, whose evidence sits beside the stroke), so it is held to its measured level (docs/explain.md).
-    assertTrue(inside[1] >= 0.90 * n, "Grad-CAM++: " + inside[1] + " of " + n);
-    assertTrue(inside[0] >= 0.85 * n, "Grad-CAM: " + inside[0] + " of " + n);
+    StringBuilder line = new StringBuilder("> 50% of the map inside the digit's box, all " + n + " fixture test digits:");
+    for (int v = 0; v < weights.length; v++) {
+      line.append(String.format(java.util.Locale.ROOT, " %s %d (%.1f%%, mean share %.3f);", weights[v], inside[v],
+          100.0 * inside[v] / n, meanShare[v]));
+    }
+    System.out.println(line);
+    // Acceptance: >= 90% of the fixture test digits. The paper's Grad-CAM (gradient mean) does not
+    // reach it on this architecture (87.5%; most misses are 1s, whose evidence sits beside the stroke)
+    // and is held to its measured level. The variants that do (Grad-CAM++ 93.4%, XGrad-CAM 94.2%,
+    // HiResCAM 94.8%) fail the sanity check (SanityCheckTest): their maps follow the input's
+    // activations whatever the weights (docs/explain.md).
+    assertTrue(inside[GradCam.Weights.GRADIENT_MEAN.ordinal()] >= 0.85 * n, "Grad-CAM: " + line);
+    for (GradCam.Weights w : new GradCam.Weights[] {GradCam.Weights.PLUS_PLUS, GradCam.Weights.XGRAD, GradCam.Weights.HI_RES}) {
+      assertTrue(inside[w.ordinal()] >= 0.90 * n, w + ": " + line);
+    }
   }
 
   @Test

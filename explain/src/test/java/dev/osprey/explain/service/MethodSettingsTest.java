@@ -43,6 +43,17 @@ class MethodSettingsTest {
   }
 
   @Test
+  void everyGradCamWeightingHasAConfigName() {
+    assertEquals(GradCam.Weights.HI_RES,
+        MethodSettings.from(ConfigSource.of(Map.of("explain.gradcam.weights", "hi-res"))).gradCamWeights());
+    assertEquals(GradCam.Weights.XGRAD,
+        MethodSettings.from(ConfigSource.of(Map.of("explain.gradcam.weights", "xgrad"))).gradCamWeights());
+    Explainer cam = MethodSettings.from(ConfigSource.of(Map.of("explain.gradcam.weights", "hi-res")))
+        .explainer(Method.GRAD_CAM, TrainedDigits.INPUT, LinearModel.random(new ImageShape(1, 28, 28), 10, 1), null, null);
+    assertEquals("hi-res", cam.parameters().get("weights"));
+  }
+
+  @Test
   void anUnknownNameIsRejectedNamingTheKeyAndTheChoices() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> MethodSettings.from(ConfigSource.of(Map.of("explain.ig.rule", "simpson"))));

@@ -369,7 +369,8 @@ public final class Demo implements AutoCloseable {
         batches == null ? Double.NaN : batches.mean(), 1000 * wall / n,
         Double.isNaN(onCore) ? "" : String.format(java.util.Locale.ROOT, "; the model thread was on a core %.0f%% of that "
             + "time%s", 100 * onCore, onCore < 0.9 ? " (the rest it waited: every service, the broker and the JVM's "
-            + "garbage collector share " + Runtime.getRuntime().availableProcessors() + " cores here)" : ""));
+            + "compilers, still compiling a fresh start's code, and garbage collector share "
+            + Runtime.getRuntime().availableProcessors() + " cores here)" : ""));
   }
 
   /** Whether the trainer's cooldown outlasts the replay's remaining {@code samples}: no run could start again. */

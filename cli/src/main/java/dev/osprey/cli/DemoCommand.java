@@ -2,6 +2,7 @@ package dev.osprey.cli;
 
 import dev.osprey.cli.demo.Demo;
 import dev.osprey.cli.demo.LoopScenario;
+import dev.osprey.cli.demo.ServiceLogFile;
 import dev.osprey.core.data.Datasets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--show-metrics", description = "Also print the Prometheus text of osprey_* metrics.")
   boolean showMetrics;
 
+  @Option(names = "--log-file", description = "Where the services' log lines go while the demo runs (warnings and errors "
+      + "also to the console); '-' keeps them all on the console. Default: osprey-demo.log beside the registry.")
+  String logFile;
+
   @Mixin CommonOptions common;
 
   @Override
@@ -72,10 +77,18 @@ public final class DemoCommand implements Callable<Integer> {
           "--scenario must be default or drift, got '" + scenario + "'");
     };
     LoopScenario settings = loop ? withStrategy(LoopScenario.defaults(), strategy) : null;
+    Path registry = common.config().paths().registryDir();
     Path work = Files.createTempDirectory("osprey-demo-");
-    try (Demo demo = new Demo(
+    Path logPath = logFile == null ? registry.toAbsolutePath().getParent().resolve("osprey-demo.log")
+        : "-".equals(logFile) ? null : Path.of(logFile);
+    if (logPath != null) {
+      Files.createDirectories(logPath.toAbsolutePath().getParent());
+      System.out.println("service logs: " + logPath.toAbsolutePath() + " (warnings and errors here too)");
+    }
+    try (ServiceLogFile log = logPath == null ? null : ServiceLogFile.open(logPath);
+        Demo demo = new Demo(
         new Demo.Options(dataset, samples != null ? samples : loop ? 20_000 : 3000, junk, feedbackFraction,
-            rate != null ? rate : loop ? 100 : 0, seed, work, common.config().paths().registryDir(), Duration.ofMinutes(3),
+            rate != null ? rate : loop ? 100 : 0, seed, work, registry, Duration.ofMinutes(3),
             "none".equalsIgnoreCase(drift) ? null : drift, settings),
         new Datasets(common.config().paths().dataDir()), System.out)) {
       demo.startBroker();

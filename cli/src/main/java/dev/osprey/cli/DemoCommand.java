@@ -81,6 +81,12 @@ public final class DemoCommand implements Callable<Integer> {
     Path work = Files.createTempDirectory("osprey-demo-");
     Path logPath = logFile == null ? registry.toAbsolutePath().getParent().resolve("osprey-demo.log")
         : "-".equals(logFile) ? null : Path.of(logFile);
+    // The demo keeps ingest's Kafka Streams state in a temporary directory on purpose (removed at
+    // the end): Streams' warning against state in the OS temp directory is not meant for it.
+    if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.streams.processor.internals.StateDirectory")
+        instanceof ch.qos.logback.classic.Logger stateDirectory) {
+      stateDirectory.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
     if (logPath != null) {
       Files.createDirectories(logPath.toAbsolutePath().getParent());
       System.out.println("service logs: " + logPath.toAbsolutePath() + " (warnings and errors here too)");

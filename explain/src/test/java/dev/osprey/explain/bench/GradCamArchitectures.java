@@ -21,8 +21,8 @@ import java.util.Locale;
  * served CNN reaches a property of Grad-CAM on such models or of one architecture? A measurement,
  * not a test.
  *
- * <p>Args: {@code [architectures,comma,separated] [steps]}; default every CNN of
- * {@link Architectures}, 300 steps (the fixture's).
+ * <p>Args: {@code [architectures,comma,separated] [steps] [seeds,comma,separated]}; default every CNN
+ * of {@link Architectures}, 300 steps and seed 11 (the fixture's).
  */
 public final class GradCamArchitectures {
   private GradCamArchitectures() {}
@@ -31,40 +31,46 @@ public final class GradCamArchitectures {
     String[] archs = (args.length > 0 ? args[0] : String.join(",", Architectures.CNN_STUDENT, Architectures.CNN_TEACHER,
         Architectures.CNN_WIDE, Architectures.CNN_GEMM, Architectures.CNN_PATCH, Architectures.CNN_GAP)).split(",");
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 300;
-    System.out.println("| architecture | SGD steps | accuracy | > 50% inside the box | misses per true label 0..9 |");
-    System.out.println("|---|---|---|---|---|");
+    long[] seeds = Arrays.stream((args.length > 2 ? args[2] : "11").split(",")).mapToLong(Long::parseLong).toArray();
+    System.out.println("| architecture | SGD steps | seed | accuracy | > 50% inside the box | misses per true label 0..9 |");
+    System.out.println("|---|---|---|---|---|---|");
     inkAtCamResolution(14);
     inkAtCamResolution(7);
     for (String arch : archs) {
-      NetworkSpec spec = Architectures.byName(arch, 10);
-      Model m = FixtureTrainer.train(spec, TrainedDigits.train(), TrainedDigits.INPUT, steps, 32, 0.05f, 11, s -> {});
-      try (DjlNetwork twin = DjlNetwork.borrow(spec, m.getBlock(), m.getNDManager())) {
-        int n = TrainedDigits.test().size();
-        float[][] x = TrainedDigits.testInputs(0, n);
-        GradCam cam = new GradCam(twin, GradCam.Params.defaults());
-        int inside = 0;
-        int correct = 0;
-        int[] misses = new int[10];
-        for (int i = 0; i < n; i++) {
-          float[] p = twin.scores(new float[][] {x[i]})[0];
-          int c = 0;
-          for (int k = 1; k < p.length; k++) {
-            c = p[k] > p[c] ? k : c;
-          }
-          int label = TrainedDigits.test().label(i);
-          correct += c == label ? 1 : 0;
-          AttributionMap a = cam.explain(x[i], c);
-          if (DigitBox.massInside(TrainedDigits.test().image(i), a.values(), twin.inputShape()) > 0.5) {
-            inside++;
-          } else {
-            misses[label]++;
-          }
-        }
-        System.out.printf(Locale.ROOT, "| %s | %d | %.1f%% | %d of %d = %.1f%% | %s |%n", arch, steps, 100.0 * correct / n,
-            inside, n, 100.0 * inside / n, Arrays.toString(misses));
-      } finally {
-        m.close();
+      for (long seed : seeds) {
+        measure(Architectures.byName(arch, 10), steps, seed);
       }
+    }
+  }
+
+  private static void measure(NetworkSpec spec, int steps, long seed) {
+    Model m = FixtureTrainer.train(spec, TrainedDigits.train(), TrainedDigits.INPUT, steps, 32, 0.05f, seed, s -> {});
+    try (DjlNetwork twin = DjlNetwork.borrow(spec, m.getBlock(), m.getNDManager())) {
+      int n = TrainedDigits.test().size();
+      float[][] x = TrainedDigits.testInputs(0, n);
+      GradCam cam = new GradCam(twin, GradCam.Params.defaults());
+      int inside = 0;
+      int correct = 0;
+      int[] misses = new int[10];
+      for (int i = 0; i < n; i++) {
+        float[] p = twin.scores(new float[][] {x[i]})[0];
+        int c = 0;
+        for (int k = 1; k < p.length; k++) {
+          c = p[k] > p[c] ? k : c;
+        }
+        int label = TrainedDigits.test().label(i);
+        correct += c == label ? 1 : 0;
+        AttributionMap a = cam.explain(x[i], c);
+        if (DigitBox.massInside(TrainedDigits.test().image(i), a.values(), twin.inputShape()) > 0.5) {
+          inside++;
+        } else {
+          misses[label]++;
+        }
+      }
+      System.out.printf(Locale.ROOT, "| %s | %d | %d | %.1f%% | %d of %d = %.1f%% | %s |%n", spec.name(), steps, seed,
+          100.0 * correct / n, inside, n, 100.0 * inside / n, Arrays.toString(misses));
+    } finally {
+      m.close();
     }
   }
 
@@ -93,7 +99,7 @@ public final class GradCamArchitectures {
         misses[TrainedDigits.test().label(i)]++;
       }
     }
-    System.out.printf(Locale.ROOT, "| the ink itself at %dx%d, upsampled (resolution alone) | - | - | %d of %d = %.1f%% | %s |%n", size, size,
+    System.out.printf(Locale.ROOT, "| the ink itself at %dx%d, upsampled (resolution alone) | - | - | - | %d of %d = %.1f%% | %s |%n", size, size,
         inside, n, 100.0 * inside / n, Arrays.toString(misses));
   }
 }
